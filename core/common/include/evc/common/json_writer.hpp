@@ -1,0 +1,61 @@
+#pragma once
+// Streaming JSON writer into a caller-owned fixed buffer.
+//
+// Why by hand: cJSON (our parser) builds output from a heap-allocated tree; every outgoing OCPP
+// frame would then cost a tree of small allocations. This writer emits straight into a bounded
+// buffer with no allocation at all (DESIGN.md rule 4). Overflow is sticky and reported by ok(),
+// never a silently truncated frame.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "evc/common/status.hpp"
+
+namespace evc::json {
+
+class Writer {
+ public:
+  Writer(char* buf, size_t cap);
+  Writer& BeginObject();
+  Writer& EndObject();
+  Writer& BeginArray();
+  Writer& EndArray();
+  Writer& Key(std::string_view key);
+  Writer& String(std::string_view value);
+  Writer& Int(int64_t value);
+  // Fixed-point decimal with `decimals` digits after the point (no exponent, no NaN).
+  Writer& Decimal(double value, int decimals);
+  Writer& Bool(bool value);
+  Writer& Null();
+  // Inserts pre-serialised JSON (caller guarantees it is valid JSON).
+  Writer& Raw(std::string_view json);
+  // Convenience: "key": value.
+  Writer& Field(std::string_view key, std::string_view value) { return Key(key).String(value); }
+  Writer& Field(std::string_view key, const char* value) { return Key(key).String(value); }
+  Writer& Field(std::string_view key, int64_t value) { return Key(key).Int(value); }
+  Writer& Field(std::string_view key, int value) { return Key(key).Int(value); }
+  Writer& Field(std::string_view key, bool value) { return Key(key).Bool(value); }
+
+  bool ok() const { return !overflow_ && !invalid_; }
+  Status status() const;
+  std::string_view view() const { return std::string_view(buf_, len_); }
+  size_t size() const { return len_; }
+  void Reset();
+
+ private:
+  static constexpr int kMaxDepth = 16;
+  void Put(char c);
+  void Put(std::string_view s);
+  void BeforeValue();
+  char* buf_;
+  size_t cap_;
+  size_t len_ = 0;
+  bool overflow_ = false;
+  bool invalid_ = false;
+  int depth_ = 0;
+  bool need_comma_[kMaxDepth + 1] = {};
+  bool after_key_ = false;
+};
+
+}  // namespace evc::json
