@@ -17,6 +17,9 @@ const kPowerW = 3300;
 const kVoltageV = 60;
 const kConnector = 1;
 const kMaxBootRetryMs = 5000;
+// Simulated charging time runs this many times faster than the wall clock so
+// that short tests still show energy moving.
+const kTimeScale = 60;
 
 class FakeCharger {
   constructor({wsUrl, id, password, meterIntervalMs = kDefaultMeterIntervalMs, onEvent = () => {}}) {
@@ -176,8 +179,8 @@ class FakeCharger {
   _scheduleMeter() {
     this._later(this.meterIntervalMs, async () => {
       if (!this.tx) return;
-      this.energyWh += kPowerW * this.meterIntervalMs / 3600000;
-      this.soc = Math.min(100, this.soc + 0.5);
+      this.energyWh += kPowerW * kTimeScale * this.meterIntervalMs / 3600000;
+      this.soc = Math.min(100, this.soc + 1);
       const txId = this.tx.transactionId;
       try {
         await this.client.call('MeterValues', {

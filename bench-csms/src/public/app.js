@@ -363,7 +363,10 @@ async function poll() {
       api('GET', '/api/violations'),
     ]);
     connectedIds = new Set(state.chargers.filter((c) => c.connected).map((c) => c.id));
-    if (state.server) setText($('#ws-hint'), `${state.server.wsUrl}<id>`);
+    if (state.server) {
+      setText($('#ws-hint'), `${state.server.wsUrl}<id>`);
+      setText($('#ws-url'), `${state.server.wsUrl}<id>`);
+    }
     setText($('#count-connected'), state.counters.chargersConnected);
     setText($('#count-active-tx'), state.counters.transactionsActive);
     setText($('#count-violations'), state.counters.violations);
