@@ -1,0 +1,39 @@
+#pragma once
+// The seam between the charge point logic and the power hardware. On the device it is backed by
+// the CAN drivers (power module, vehicle BMS) and GPIO (gun, contactor); in the simulator by the
+// hardware models. Reads are snapshots: cheap, non-blocking, taken once per control tick.
+
+#include <cstdint>
+
+namespace evc::charging {
+
+struct Telemetry {
+  bool valid = false;   // false when the module's telemetry is stale or missing
+  float voltage_v = 0;  // DC output voltage
+  float current_a = 0;  // DC output current (>= 0)
+  float current_offered_a = 0;
+  float temperature_c = 0;
+  float soc_percent = -1;  // < 0 when the vehicle does not report it
+};
+
+class ChargerHardware {
+ public:
+  virtual ~ChargerHardware() = default;
+  virtual bool CablePlugged() const = 0;
+  // The vehicle asks for energy (BMS ready and requesting current).
+  virtual bool EvRequestsEnergy() const = 0;
+  // Closes the contactor and switches the module on (or the reverse, module first).
+  virtual void SetOutputEnabled(bool enabled) = 0;
+  virtual Telemetry ReadTelemetry() const = 0;
+  // Releases the gun lock. False when the lock did not open.
+  virtual bool UnlockConnector() = 0;
+};
+
+// Restart of the whole device, provided by the port (esp_restart, or re-exec in the simulator).
+class SystemControl {
+ public:
+  virtual ~SystemControl() = default;
+  virtual void Reboot(bool hard) = 0;
+};
+
+}  // namespace evc::charging

@@ -1,0 +1,107 @@
+#pragma once
+// The persistent, ordered queue of transaction-related messages (StartTransaction, transaction
+// MeterValues, StopTransaction). Each message is one self-describing record under its own key
+// ("txq00".."txq31") carrying a global sequence number and a CRC, so:
+//   - Push is one atomic key write; Pop is one atomic erase — a power cut between any two writes
+//     leaves a queue that loads correctly (no separate index to get out of step);
+//   - Load orders records by sequence number and skips (and counts) corrupt ones.
+// Messages refer to their transaction by our local id; the CSMS transactionId is filled in when
+// the message is sent (TxIdMap), so no placeholder id is ever serialised.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "evc/common/log.hpp"
+#include "evc/common/status.hpp"
+#include "evc/ocpp/measurand.hpp"
+#include "evc/ocpp/types.hpp"
+#include "evc/storage/kv_store.hpp"
+
+namespace evc::ocpp {
+
+constexpr size_t kTxQueueCapacity = 32;      // messages; ~4.6 KB of flash at most
+constexpr size_t kMaxSamplesPerMessage = 8;  // one per supported measurand
+constexpr size_t kIdTagLength = 20;          // CiString20
+
+enum class TxMessageKind : uint8_t { kStart = 1, kMeterValues = 2, kStop = 3 };
+
+struct SampledValue {
+  Measurand measurand;
+  ReadingContext context;
+  float value;
+};
+
+struct TxMessage {
+  uint32_t seq = 0;  // assigned by Push
+  TxMessageKind kind = TxMessageKind::kMeterValues;
+  uint8_t connector = 1;
+  StopReason reason = StopReason::kOther;
+  uint8_t sample_count = 0;
+  uint32_t local_tx = 0;     // our transaction number
+  int64_t timestamp_ms = 0;  // UTC
+  int64_t meter_wh = 0;      // meterStart / meterStop
+  char id_tag[kIdTagLength + 1] = {};
+  SampledValue samples[kMaxSamplesPerMessage] = {};
+};
+
+class TxQueue {
+ public:
+  TxQueue(storage::KvStore& kv, Logger& log) : kv_(kv), log_(log) {}
+  // Reads every slot; corrupt records are erased and counted, never fatal.
+  Status Load();
+  // Persists the message before returning. kResourceExhausted when full.
+  Status Push(TxMessage msg);
+  const TxMessage* Front() const { return count_ ? &items_[0] : nullptr; }
+  Status PopFront();
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  bool full() const { return count_ == kTxQueueCapacity; }
+  const TxMessage& at(size_t i) const { return items_[i]; }
+  uint32_t corrupt_records() const { return corrupt_; }
+  // True when any queued message belongs to `local_tx` and is of `kind`.
+  bool Contains(uint32_t local_tx, TxMessageKind kind) const;
+
+ private:
+  static void SlotKey(size_t slot, char* out);
+  storage::KvStore& kv_;
+  Logger& log_;
+  TxMessage items_[kTxQueueCapacity];     // ordered by seq
+  uint8_t slots_[kTxQueueCapacity] = {};  // storage slot of items_[i]
+  size_t count_ = 0;
+  uint32_t next_seq_ = 1;
+  uint32_t corrupt_ = 0;
+};
+
+// Maps our local transaction numbers to the CSMS transactionId from StartTransaction.conf.
+// Persisted as one record; holds the most recent few transactions.
+class TxIdMap {
+ public:
+  static constexpr size_t kCapacity = 8;
+  TxIdMap(storage::KvStore& kv, Logger& log) : kv_(kv), log_(log) {}
+  Status Load();
+  Status Set(uint32_t local_tx, int32_t csms_tx);
+  // Marks a transaction whose StartTransaction was given up on: its messages can never be sent.
+  Status SetAbandoned(uint32_t local_tx);
+  enum class Lookup : uint8_t { kUnknown, kKnown, kAbandoned };
+  Lookup Find(uint32_t local_tx, int32_t* csms_tx) const;
+  uint32_t NextLocalTx() const { return data_.last_local_tx + 1; }
+  Status ReserveLocalTx(uint32_t* out);
+
+ private:
+  struct Entry {
+    uint32_t local_tx;
+    int32_t csms_tx;
+    uint8_t abandoned;
+  };
+  struct Data {
+    uint32_t last_local_tx;
+    uint32_t next_index;
+    Entry entries[kCapacity];
+  };
+  Status Persist();
+  storage::KvStore& kv_;
+  Logger& log_;
+  Data data_ = {};
+};
+
+}  // namespace evc::ocpp

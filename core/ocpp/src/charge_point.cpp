@@ -1,0 +1,1291 @@
+#include "evc/ocpp/charge_point.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "evc/storage/record.hpp"
+
+namespace evc::ocpp {
+
+using charging::ConnectorEvent;
+using charging::ConnectorStatus;
+
+namespace {
+constexpr const char* kTag = "cp";
+constexpr const char* kActiveKey = "txactive";
+constexpr uint8_t kActiveVersion = 1;
+constexpr const char* kStateKey = "cpstate";
+constexpr uint8_t kStateVersion = 1;
+constexpr const char* kCacheKey = "authcache";
+constexpr uint8_t kCacheVersion = 1;
+
+// Plausibility bounds for a DC LEV charger's telemetry (a sample outside is rejected, not sent).
+constexpr float kMaxPlausibleVoltageV = 1000.0f;
+constexpr float kMaxPlausibleCurrentA = 500.0f;
+constexpr float kMinPlausibleTemperatureC = -40.0f;
+constexpr float kMaxPlausibleTemperatureC = 150.0f;
+
+bool Plausible(const charging::Telemetry& t) {
+  return t.valid && std::isfinite(t.voltage_v) && std::isfinite(t.current_a) && t.voltage_v >= 0 &&
+         t.voltage_v <= kMaxPlausibleVoltageV && t.current_a >= 0 &&
+         t.current_a <= kMaxPlausibleCurrentA && std::isfinite(t.temperature_c) &&
+         t.temperature_c >= kMinPlausibleTemperatureC &&
+         t.temperature_c <= kMaxPlausibleTemperatureC;
+}
+
+void CopyTag(char* dst, std::string_view src) {
+  const size_t n = src.size() < kIdTagLength ? src.size() : kIdTagLength;
+  memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+const char* GetString(const cJSON* obj, const char* name) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  return cJSON_IsString(v) ? v->valuestring : nullptr;
+}
+
+bool GetInt(const cJSON* obj, const char* name, int32_t* out) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (!cJSON_IsNumber(v)) {
+    return false;
+  }
+  *out = static_cast<int32_t>(v->valuedouble);
+  return true;
+}
+}  // namespace
+
+const char* RegistrationStatusName(RegistrationStatus s) {
+  switch (s) {
+    case RegistrationStatus::kNone:
+      return "None";
+    case RegistrationStatus::kPending:
+      return "Pending";
+    case RegistrationStatus::kAccepted:
+      return "Accepted";
+    case RegistrationStatus::kRejected:
+      return "Rejected";
+  }
+  return "?";
+}
+
+ChargePoint::ChargePoint(const ChargePointDeps& d, const ChargePointIdentity& identity,
+                         ChargePointObserver* observer)
+    : transport_(d.transport),
+      clock_(d.clock),
+      rng_(d.rng),
+      log_(d.log),
+      kv_(d.kv),
+      config_(d.config),
+      hw_(d.hardware),
+      system_(d.system),
+      identity_(identity),
+      observer_(observer != nullptr ? observer : &null_observer_),
+      time_(d.clock),
+      rpc_(d.transport, d.clock, d.rng, d.log, *this),
+      queue_(d.kv, d.log),
+      ids_(d.kv, d.log) {}
+
+// ---------------------------------------------------------------------------------------------
+// Boot and persistence
+
+Status ChargePoint::Boot() {
+  Status result = OkStatus();
+  if (!queue_.Load().ok()) {
+    result = Errc::kDataLoss;
+  }
+  if (!ids_.Load().ok()) {
+    result = Errc::kDataLoss;
+  }
+  Persisted p;
+  const Status ps = storage::ReadRecord(kv_, kStateKey, kStateVersion, &p);
+  if (ps.ok()) {
+    persisted_ = p;
+  } else if (ps.code() != Errc::kNotFound) {
+    EVC_LOGE(log_, kTag, "charge point state record corrupt: defaults used");
+    result = Errc::kDataLoss;
+  }
+  AuthCache cache;
+  if (storage::ReadRecord(kv_, kCacheKey, kCacheVersion, &cache).ok() &&
+      cache.next < kAuthCacheSize) {
+    cache_ = cache;
+  }
+  energy_wh_ = static_cast<double>(persisted_.register_wh);
+
+  ActiveTx a;
+  const Status as = storage::ReadRecord(kv_, kActiveKey, kActiveVersion, &a);
+  if (as.ok() && a.active) {
+    // The previous run ended (power cut, crash, watchdog) in the middle of a transaction.
+    if (a.last_meter_wh > energy_wh_) {
+      energy_wh_ = static_cast<double>(a.last_meter_wh);
+    }
+    if (!queue_.Contains(a.local_tx, TxMessageKind::kStop)) {
+      TxMessage stop;
+      stop.kind = TxMessageKind::kStop;
+      stop.connector = a.connector;
+      stop.local_tx = a.local_tx;
+      stop.reason = StopReason::kPowerLoss;
+      stop.meter_wh = a.last_meter_wh;
+      stop.timestamp_ms = a.last_meter_utc_ms != 0 ? a.last_meter_utc_ms : a.start_utc_ms;
+      CopyTag(stop.id_tag, a.id_tag);
+      if (!queue_.Push(stop).ok()) {
+        ++counters_.persist_failures;
+        EVC_LOGE(log_, kTag, "could not queue PowerLoss stop for tx %u",
+                 static_cast<unsigned>(a.local_tx));
+      }
+    }
+    EVC_LOGW(log_, kTag, "transaction %u interrupted by power loss: closed at %lld Wh",
+             static_cast<unsigned>(a.local_tx), static_cast<long long>(a.last_meter_wh));
+    observer_->OnTransactionStopped(a.local_tx, StopReason::kPowerLoss, a.last_meter_wh);
+    persisted_.register_wh = static_cast<int64_t>(energy_wh_);
+    PersistState();
+  } else if (as.code() == Errc::kDataLoss) {
+    // A corrupt journal record must never stop the charger from booting; nothing trustworthy
+    // is left to close the transaction with, so report it loudly and carry on.
+    EVC_LOGE(log_, kTag, "active transaction record corrupt: skipped");
+    result = Errc::kDataLoss;
+  }
+  tx_ = ActiveTx{};
+  kv_.Erase(kActiveKey).IgnoreError();
+
+  for (int c = 0; c < 2; ++c) {
+    status_[c] =
+        persisted_.operative[c] ? ConnectorStatus::kAvailable : ConnectorStatus::kUnavailable;
+    status_dirty_[c] = true;
+    status_seq_[c] = NextQueueSeq();  // after whatever the previous run left queued
+  }
+  plugged_ = hw_.CablePlugged();
+  if (plugged_ && status_[1] == ConnectorStatus::kAvailable) {
+    status_[1] = ConnectorStatus::kPreparing;
+  }
+  for (int c = 0; c < 2; ++c) {
+    observer_->OnStatus(c, status_[c]);
+  }
+  hw_.SetOutputEnabled(false);
+  const uint64_t now = clock_.MonotonicMs();
+  last_integrate_ms_ = now;
+  transport_.SetPingIntervalS(
+      static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
+  config_version_seen_ = config_.version();
+  return result;
+}
+
+void ChargePoint::PersistActive() {
+  const Status s = tx_.active ? storage::WriteRecord(kv_, kActiveKey, kActiveVersion, tx_)
+                              : kv_.Erase(kActiveKey);
+  if (!s.ok()) {
+    ++counters_.persist_failures;
+    EVC_LOGE(log_, kTag, "persisting active transaction failed: %s", s.name());
+  }
+}
+
+void ChargePoint::PersistState() {
+  const Status s = storage::WriteRecord(kv_, kStateKey, kStateVersion, persisted_);
+  if (!s.ok()) {
+    ++counters_.persist_failures;
+    EVC_LOGE(log_, kTag, "persisting charge point state failed: %s", s.name());
+  }
+}
+
+int64_t ChargePoint::energy_register_wh() const {
+  return static_cast<int64_t>(energy_wh_);
+}
+
+int32_t ChargePoint::transaction_id() const {
+  int32_t id = 0;
+  if (tx_.active && ids_.Find(tx_.local_tx, &id) == TxIdMap::Lookup::kKnown) {
+    return id;
+  }
+  return 0;
+}
+
+ConnectorStatus ChargePoint::status(int connector) const {
+  return connector >= 0 && connector <= 1 ? status_[connector] : ConnectorStatus::kUnavailable;
+}
+
+uint32_t ChargePoint::IntervalMs(ConfigKey key) const {
+  const int32_t s = config_.GetInt(key);
+  return s > 0 ? static_cast<uint32_t>(s) * timing::kMsPerSecond : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time
+
+int64_t ChargePoint::NowUtcOrZero() const {
+  // Before the time is known we record the negative boot-relative instant and fix it up when
+  // the message is sent (StampFor): no 1970 date reaches the CSMS.
+  return time_.Known() ? time_.NowUtcMs() : -static_cast<int64_t>(clock_.MonotonicMs()) - 1;
+}
+
+int64_t ChargePoint::StampFor(int64_t recorded) const {
+  if (recorded >= kEarliestValidUtcMs) {
+    return recorded;
+  }
+  if (recorded < 0 && time_.Known()) {
+    const uint64_t mono = static_cast<uint64_t>(-(recorded + 1));
+    if (mono <= clock_.MonotonicMs()) {
+      return time_.UtcAt(mono);
+    }
+  }
+  // Recorded in an earlier run before its time was known: the best honest bound is "now".
+  return time_.NowUtcMs();
+}
+
+void ChargePoint::WriteTimestamp(json::Writer& w, std::string_view key, int64_t utc_ms) {
+  char buf[kIso8601BufferSize];
+  FormatIso8601(utc_ms, buf, sizeof(buf));
+  w.Key(key).String(buf);
+}
+
+void ChargePoint::ApplyServerTime(const cJSON* payload) {
+  const char* t = GetString(payload, "currentTime");
+  if (t == nullptr) {
+    return;
+  }
+  const Result<int64_t> utc = ParseIso8601(t);
+  if (utc.ok() && *utc >= kEarliestValidUtcMs) {
+    time_.SetUtcMs(*utc);
+  } else {
+    EVC_LOGW(log_, kTag, "ignoring implausible CSMS time %s", t);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main loop
+
+void ChargePoint::Poll() {
+  const uint64_t now = clock_.MonotonicMs();
+  transport_.Poll();
+  rpc_.Poll();
+  if (config_.version() != config_version_seen_) {
+    config_version_seen_ = config_.version();
+    transport_.SetPingIntervalS(
+        static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
+  }
+  ManageConnection(now);
+  UpdateSession(now);
+  FinishPendingWork(now);
+  SendNext(now);
+}
+
+void ChargePoint::ManageConnection(uint64_t now) {
+  if (transport_.IsOpen() || rpc_.IsConnected()) {
+    if (connected_since_ms_ != 0 && now - connected_since_ms_ >= timing::kStableConnectionMs) {
+      reconnect_attempt_ = 0;
+    }
+    return;
+  }
+  if (connecting_) {
+    if (now - connect_started_ms_ >= timing::kConnectTimeoutMs) {
+      EVC_LOGW(log_, kTag, "connect attempt timed out");
+      connecting_ = false;
+      transport_.Close();
+      next_connect_ms_ = now;
+    }
+    return;
+  }
+  if (now < next_connect_ms_) {
+    return;
+  }
+  connecting_ = true;
+  connect_started_ms_ = now;
+  if (!transport_.Connect().ok()) {
+    connecting_ = false;
+    OnDisconnected(CloseReason::kConnectFailed);
+  }
+}
+
+void ChargePoint::OnConnected() {
+  connecting_ = false;
+  connected_since_ms_ = clock_.MonotonicMs();
+  EVC_LOGI(log_, kTag, "connected to CSMS");
+  observer_->OnConnection(true, CloseReason::kNone);
+  // Report where we are: after a reconnect the CSMS may have missed status changes.
+  status_dirty_[0] = status_dirty_[1] = true;
+  front_not_before_ms_ = 0;
+}
+
+void ChargePoint::OnDisconnected(CloseReason reason) {
+  const bool was_connected = connected_since_ms_ != 0;
+  connecting_ = false;
+  connected_since_ms_ = 0;
+  // Exponential backoff with full jitter, from a floor, capped.
+  uint64_t ceiling = timing::kReconnectMinMs;
+  for (uint32_t i = 0; i < reconnect_attempt_ && ceiling < timing::kReconnectMaxMs; ++i) {
+    ceiling *= 2;
+  }
+  if (ceiling > timing::kReconnectMaxMs) {
+    ceiling = timing::kReconnectMaxMs;
+  }
+  const uint32_t delay = rng_.Uniform(timing::kReconnectMinMs, static_cast<uint32_t>(ceiling));
+  ++reconnect_attempt_;
+  ++counters_.reconnects;
+  next_connect_ms_ = clock_.MonotonicMs() + delay;
+  EVC_LOGW(log_, kTag, "disconnected (%s), retry in %u ms", CloseReasonName(reason),
+           static_cast<unsigned>(delay));
+  if (was_connected || reason != CloseReason::kNone) {
+    observer_->OnConnection(false, reason);
+  }
+}
+
+void ChargePoint::SendNext(uint64_t now) {
+  if (!rpc_.IsConnected() || rpc_.CallInFlight()) {
+    return;
+  }
+  if (registration_ != RegistrationStatus::kAccepted) {
+    if (now >= next_boot_ms_) {
+      SendBoot();
+    }
+    return;
+  }
+  // Oldest first: status notifications carry the queue sequence number current when they
+  // changed, so a StartTransaction queued before a status change goes out before it.
+  const TxMessage* front = queue_.Front();
+  for (int c = 0; c < 2; ++c) {
+    if (status_dirty_[c] && (front == nullptr || status_seq_[c] <= front->seq)) {
+      if (SendStatus(c)) {
+        return;
+      }
+    }
+  }
+  if (front != nullptr && now >= front_not_before_ms_) {
+    if (SendTxMessage(now)) {
+      return;
+    }
+  }
+  if (authorize_pending_ && SendAuthorize()) {
+    return;
+  }
+  const uint32_t hb = IntervalMs(ConfigKey::kHeartbeatInterval);
+  if (hb > 0 && now - last_sent_ms_ >= hb) {
+    SendHeartbeat();
+  }
+}
+
+bool ChargePoint::SendBoot() {
+  const Status s =
+      rpc_.Call("BootNotification", kTagBoot, timing::kCallTimeoutMs, [this](json::Writer& w) {
+        w.BeginObject()
+            .Field("chargePointVendor", identity_.vendor)
+            .Field("chargePointModel", identity_.model);
+        if (*identity_.serial_number) {
+          w.Field("chargePointSerialNumber", identity_.serial_number);
+        }
+        if (*identity_.firmware_version) {
+          w.Field("firmwareVersion", identity_.firmware_version);
+        }
+        w.EndObject();
+      });
+  if (s.ok()) {
+    ++counters_.boots_sent;
+    last_sent_ms_ = clock_.MonotonicMs();
+    observer_->OnMessage(true, "BootNotification");
+  }
+  return s.ok();
+}
+
+bool ChargePoint::SendStatus(int connector) {
+  const ConnectorStatus st = status_[connector];
+  const Status s =
+      rpc_.Call("StatusNotification", kTagStatus + (static_cast<uint32_t>(connector) << 8),
+                timing::kCallTimeoutMs, [&](json::Writer& w) {
+                  w.BeginObject()
+                      .Field("connectorId", connector)
+                      .Field("errorCode", "NoError")
+                      .Field("status", charging::ConnectorStatusName(st));
+                  if (time_.Known()) {
+                    WriteTimestamp(w, "timestamp", time_.NowUtcMs());
+                  }
+                  w.EndObject();
+                });
+  if (s.ok()) {
+    status_dirty_[connector] = false;
+    last_sent_ms_ = clock_.MonotonicMs();
+    observer_->OnMessage(true, "StatusNotification");
+  }
+  return s.ok();
+}
+
+bool ChargePoint::SendAuthorize() {
+  const Status s =
+      rpc_.Call("Authorize", kTagAuthorize, timing::kCallTimeoutMs, [this](json::Writer& w) {
+        w.BeginObject().Field("idTag", authorize_tag_.view()).EndObject();
+      });
+  if (s.ok()) {
+    authorize_pending_ = false;
+    last_sent_ms_ = clock_.MonotonicMs();
+    observer_->OnMessage(true, "Authorize");
+  }
+  return s.ok();
+}
+
+bool ChargePoint::SendHeartbeat() {
+  const Status s = rpc_.Call("Heartbeat", kTagHeartbeat, timing::kCallTimeoutMs,
+                             [](json::Writer& w) { w.BeginObject().EndObject(); });
+  if (s.ok()) {
+    last_sent_ms_ = clock_.MonotonicMs();
+    observer_->OnMessage(true, "Heartbeat");
+  }
+  return s.ok();
+}
+
+bool ChargePoint::SendTxMessage(uint64_t now) {
+  const TxMessage& m = *queue_.Front();
+  int32_t csms_tx = 0;
+  if (m.kind != TxMessageKind::kStart) {
+    const TxIdMap::Lookup l = ids_.Find(m.local_tx, &csms_tx);
+    if (l != TxIdMap::Lookup::kKnown) {
+      // No StartTransaction was ever confirmed for it: sending would need a made-up id.
+      ++counters_.tx_messages_dropped;
+      EVC_LOGE(log_, kTag, "dropping %s of tx %u: transaction unknown to the CSMS",
+               m.kind == TxMessageKind::kStop ? "StopTransaction" : "MeterValues",
+               static_cast<unsigned>(m.local_tx));
+      if (!queue_.PopFront().ok()) {
+        ++counters_.persist_failures;
+      }
+      front_attempts_ = 0;
+      return false;
+    }
+  }
+  const int64_t stamp = StampFor(m.timestamp_ms);
+  auto write_samples = [&](json::Writer& w) {
+    w.Key("sampledValue").BeginArray();
+    for (uint8_t i = 0; i < m.sample_count; ++i) {
+      const SampledValue& sv = m.samples[i];
+      char value[24];
+      if (sv.measurand == Measurand::kEnergyActiveImportRegister) {
+        snprintf(value, sizeof(value), "%lld", static_cast<long long>(llround(sv.value)));
+      } else {
+        snprintf(value, sizeof(value), "%.1f", static_cast<double>(sv.value));
+      }
+      const std::string_view name = MeasurandName(sv.measurand);
+      w.BeginObject()
+          .Field("value", value)
+          .Field("context", ReadingContextName(sv.context))
+          .Key("measurand")
+          .String(name)
+          .Key("unit")
+          .String(MeasurandUnit(sv.measurand));
+      if (sv.measurand == Measurand::kSoC) {
+        w.Field("location", "EV");
+      } else {
+        w.Field("location", "Outlet");
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  };
+  Status s;
+  const char* action = "";
+  switch (m.kind) {
+    case TxMessageKind::kStart:
+      action = "StartTransaction";
+      s = rpc_.Call(action, kTagTx, timing::kCallTimeoutMs, [&](json::Writer& w) {
+        w.BeginObject()
+            .Field("connectorId", static_cast<int>(m.connector))
+            .Field("idTag", m.id_tag)
+            .Field("meterStart", m.meter_wh);
+        WriteTimestamp(w, "timestamp", stamp);
+        w.EndObject();
+      });
+      break;
+    case TxMessageKind::kMeterValues:
+      action = "MeterValues";
+      s = rpc_.Call(action, kTagTx, timing::kCallTimeoutMs, [&](json::Writer& w) {
+        w.BeginObject()
+            .Field("connectorId", static_cast<int>(m.connector))
+            .Field("transactionId", csms_tx)
+            .Key("meterValue")
+            .BeginArray()
+            .BeginObject();
+        WriteTimestamp(w, "timestamp", stamp);
+        write_samples(w);
+        w.EndObject().EndArray().EndObject();
+      });
+      break;
+    case TxMessageKind::kStop:
+      action = "StopTransaction";
+      s = rpc_.Call(action, kTagTx, timing::kCallTimeoutMs, [&](json::Writer& w) {
+        w.BeginObject().Field("transactionId", csms_tx);
+        if (m.id_tag[0] != '\0') {
+          w.Field("idTag", m.id_tag);
+        }
+        w.Field("meterStop", m.meter_wh);
+        WriteTimestamp(w, "timestamp", stamp);
+        w.Field("reason", StopReasonName(m.reason));
+        if (m.sample_count > 0) {
+          w.Key("transactionData").BeginArray().BeginObject();
+          WriteTimestamp(w, "timestamp", stamp);
+          write_samples(w);
+          w.EndObject().EndArray();
+        }
+        w.EndObject();
+      });
+      break;
+  }
+  if (s.ok()) {
+    last_sent_ms_ = now;
+    observer_->OnMessage(true, action);
+  }
+  return s.ok();
+}
+
+void ChargePoint::OnCallResponse(const PendingCall& call, const CallResponse& r) {
+  observer_->OnMessage(false, call.action);
+  const uint32_t kind = call.tag & 0xFF;
+  switch (kind) {
+    case kTagBoot:
+      HandleBootResponse(r);
+      return;
+    case kTagHeartbeat:
+      if (r.outcome == CallOutcome::kResult) {
+        ApplyServerTime(r.payload);
+      }
+      return;
+    case kTagStatus:
+      if (r.outcome != CallOutcome::kResult) {
+        // Re-send the current status later; a rejected status is not worth more.
+        const int c = static_cast<int>(call.tag >> 8);
+        if (r.outcome == CallOutcome::kConnectionLost || r.outcome == CallOutcome::kTimeout) {
+          status_dirty_[c & 1] = true;
+        }
+      }
+      return;
+    case kTagAuthorize: {
+      AuthorizationStatus st = AuthorizationStatus::kInvalid;
+      bool offline = false;
+      if (r.outcome == CallOutcome::kResult) {
+        const cJSON* info = cJSON_GetObjectItemCaseSensitive(r.payload, "idTagInfo");
+        st = ParseAuthorizationStatus(GetString(info, "status"));
+        int64_t expiry = 0;
+        if (const char* e = GetString(info, "expiryDate")) {
+          expiry = ParseIso8601(e).value_or(0);
+        }
+        if (config_.GetBool(ConfigKey::kAuthorizationCacheEnabled)) {
+          CacheStore(authorize_tag_.view(), st, expiry);
+        }
+      } else if (config_.GetBool(ConfigKey::kLocalAuthorizeOffline) &&
+                 CacheLookup(authorize_tag_.view(), &st)) {
+        offline = true;
+      } else if (config_.GetBool(ConfigKey::kAllowOfflineTxForUnknownId) &&
+                 r.outcome != CallOutcome::kError) {
+        st = AuthorizationStatus::kAccepted;
+        offline = true;
+      }
+      observer_->OnAuthorization(authorize_tag_.view(), st, offline);
+      if (st == AuthorizationStatus::kAccepted) {
+        Authorized(authorize_tag_.view());
+      } else {
+        EVC_LOGI(log_, kTag, "idTag %s not authorised (%s)", authorize_tag_.c_str(),
+                 AuthorizationStatusName(st));
+      }
+      return;
+    }
+    case kTagTx:
+      HandleTxResponse(r);
+      return;
+    default:
+      return;
+  }
+}
+
+void ChargePoint::HandleBootResponse(const CallResponse& r) {
+  const uint64_t now = clock_.MonotonicMs();
+  if (r.outcome != CallOutcome::kResult) {
+    next_boot_ms_ = now + timing::kBootRetryDefaultMs;
+    return;
+  }
+  ApplyServerTime(r.payload);
+  const char* status = GetString(r.payload, "status");
+  int32_t interval = 0;
+  GetInt(r.payload, "interval", &interval);
+  uint64_t retry = interval > 0 ? static_cast<uint64_t>(interval) * timing::kMsPerSecond
+                                : timing::kBootRetryDefaultMs;
+  if (retry < timing::kBootRetryMinMs) {
+    retry = timing::kBootRetryMinMs;
+  }
+  if (status != nullptr && strcmp(status, "Accepted") == 0) {
+    registration_ = RegistrationStatus::kAccepted;
+    if (interval > 0) {
+      // The CSMS decides the heartbeat period; not persisted — it comes again at every boot.
+      config_.SetInt(ConfigKey::kHeartbeatInterval, interval, Persist::kNo).IgnoreError();
+    }
+    status_dirty_[0] = status_dirty_[1] = true;
+    EVC_LOGI(log_, kTag, "registration accepted, heartbeat %d s", static_cast<int>(interval));
+  } else {
+    registration_ = status != nullptr && strcmp(status, "Pending") == 0
+                        ? RegistrationStatus::kPending
+                        : RegistrationStatus::kRejected;
+    next_boot_ms_ = now + retry;
+    EVC_LOGW(log_, kTag, "registration %s, retry in %u s", status ? status : "?",
+             static_cast<unsigned>(retry / timing::kMsPerSecond));
+  }
+  observer_->OnRegistration(registration_);
+}
+
+void ChargePoint::HandleTxResponse(const CallResponse& r) {
+  const TxMessage* front = queue_.Front();
+  if (front == nullptr) {
+    return;
+  }
+  const uint64_t now = clock_.MonotonicMs();
+  if (r.outcome == CallOutcome::kConnectionLost) {
+    return;  // not an attempt: resent after reconnecting
+  }
+  if (r.outcome != CallOutcome::kResult) {
+    ++front_attempts_;
+    const int32_t max_attempts = config_.GetInt(ConfigKey::kTransactionMessageAttempts);
+    if (static_cast<int32_t>(front_attempts_) >= max_attempts) {
+      ++counters_.tx_messages_dropped;
+      EVC_LOGE(log_, kTag, "giving up on transaction message seq %u after %u attempts",
+               static_cast<unsigned>(front->seq), static_cast<unsigned>(front_attempts_));
+      if (front->kind == TxMessageKind::kStart) {
+        ids_.SetAbandoned(front->local_tx).IgnoreError();
+      }
+      if (!queue_.PopFront().ok()) {
+        ++counters_.persist_failures;
+      }
+      front_attempts_ = 0;
+      front_not_before_ms_ = 0;
+    } else {
+      front_not_before_ms_ =
+          now + static_cast<uint64_t>(IntervalMs(ConfigKey::kTransactionMessageRetryInterval)) *
+                    front_attempts_;
+    }
+    return;
+  }
+  if (front->kind == TxMessageKind::kStart) {
+    int32_t id = 0;
+    GetInt(r.payload, "transactionId", &id);
+    const cJSON* info = cJSON_GetObjectItemCaseSensitive(r.payload, "idTagInfo");
+    const AuthorizationStatus st = ParseAuthorizationStatus(GetString(info, "status"));
+    if (!ids_.Set(front->local_tx, id).ok()) {
+      ++counters_.persist_failures;
+    }
+    observer_->OnTransactionId(front->local_tx, id);
+    if (config_.GetBool(ConfigKey::kAuthorizationCacheEnabled)) {
+      CacheStore(front->id_tag, st, 0);
+    }
+    if (st != AuthorizationStatus::kAccepted && tx_.active && tx_.local_tx == front->local_tx) {
+      EVC_LOGW(log_, kTag, "CSMS did not accept idTag of tx %d (%s)", static_cast<int>(id),
+               AuthorizationStatusName(st));
+      if (config_.GetBool(ConfigKey::kStopTransactionOnInvalidId)) {
+        StopTransaction(StopReason::kDeAuthorized, "");
+      } else {
+        hw_.SetOutputEnabled(false);  // keep the transaction, stop the energy
+        output_enabled_ = false;
+      }
+    }
+  }
+  if (!queue_.PopFront().ok()) {
+    ++counters_.persist_failures;
+  }
+  front_attempts_ = 0;
+  front_not_before_ms_ = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+void ChargePoint::SetStatus(int connector, ConnectorStatus st) {
+  if (status_[connector] == st) {
+    return;
+  }
+  status_[connector] = st;
+  status_dirty_[connector] = true;
+  status_seq_[connector] = NextQueueSeq();
+  EVC_LOGI(log_, kTag, "connector %d -> %s", connector, charging::ConnectorStatusName(st));
+  observer_->OnStatus(connector, st);
+}
+
+uint32_t ChargePoint::NextQueueSeq() const {
+  return queue_.empty() ? 0 : queue_.at(queue_.size() - 1).seq + 1;
+}
+
+void ChargePoint::Fire(int connector, ConnectorEvent event) {
+  ConnectorStatus to;
+  if (charging::NextStatus(status_[connector], event, &to)) {
+    SetStatus(connector, to);
+  }
+}
+
+void ChargePoint::PresentIdTag(std::string_view id_tag) {
+  if (id_tag.empty() || id_tag.size() > kIdTagLength) {
+    EVC_LOGW(log_, kTag, "idTag rejected: must be 1..%u characters",
+             static_cast<unsigned>(kIdTagLength));
+    return;
+  }
+  if (tx_.active) {
+    if (EqualsIgnoreCase(id_tag, tx_.id_tag)) {
+      StopTransaction(StopReason::kLocal, id_tag);
+    } else {
+      EVC_LOGI(log_, kTag, "a transaction is running; idTag ignored");
+    }
+    return;
+  }
+  if (status_[1] == ConnectorStatus::kUnavailable || status_[1] == ConnectorStatus::kFaulted) {
+    EVC_LOGI(log_, kTag, "connector not available; idTag ignored");
+    return;
+  }
+  AuthorizationStatus cached = AuthorizationStatus::kInvalid;
+  const bool in_cache =
+      config_.GetBool(ConfigKey::kAuthorizationCacheEnabled) && CacheLookup(id_tag, &cached);
+  if (rpc_.IsConnected() && registration_ == RegistrationStatus::kAccepted) {
+    if (config_.GetBool(ConfigKey::kLocalPreAuthorize) && in_cache &&
+        cached == AuthorizationStatus::kAccepted) {
+      observer_->OnAuthorization(id_tag, cached, true);
+      Authorized(id_tag);
+      return;
+    }
+    authorize_tag_.Assign(id_tag).IgnoreError();  // length checked above
+    authorize_pending_ = true;
+    authorize_for_remote_ = false;
+    return;
+  }
+  // Offline.
+  AuthorizationStatus st = AuthorizationStatus::kInvalid;
+  if (config_.GetBool(ConfigKey::kLocalAuthorizeOffline) && in_cache) {
+    st = cached;
+  } else if (!in_cache && config_.GetBool(ConfigKey::kAllowOfflineTxForUnknownId)) {
+    st = AuthorizationStatus::kAccepted;
+  }
+  observer_->OnAuthorization(id_tag, st, true);
+  if (st == AuthorizationStatus::kAccepted) {
+    Authorized(id_tag);
+  }
+}
+
+void ChargePoint::Authorized(std::string_view id_tag) {
+  if (tx_.active) {
+    return;
+  }
+  session_tag_.Assign(id_tag).IgnoreError();
+  authorized_ = true;
+  authorized_at_ms_ = clock_.MonotonicMs();
+  Fire(1, ConnectorEvent::kAuthorized);
+}
+
+void ChargePoint::UpdateSession(uint64_t now) {
+  const bool plugged = hw_.CablePlugged();
+  const charging::Telemetry t = hw_.ReadTelemetry();
+  Integrate(now, t);
+
+  if (plugged && !plugged_) {
+    plugged_ = true;
+    Fire(1, ConnectorEvent::kPlugIn);
+  } else if (!plugged && plugged_) {
+    plugged_ = false;
+    if (tx_.active) {
+      if (config_.GetBool(ConfigKey::kStopTransactionOnEVSideDisconnect)) {
+        StopTransaction(StopReason::kEVDisconnected, "");
+      } else {
+        hw_.SetOutputEnabled(false);
+        output_enabled_ = false;
+        Fire(1, ConnectorEvent::kEvseSuspended);
+      }
+    }
+    authorized_ = false;
+    if (!tx_.active) {
+      Fire(1, ConnectorEvent::kUnplug);
+    }
+  }
+
+  if (!tx_.active && authorized_) {
+    const uint32_t timeout = IntervalMs(ConfigKey::kConnectionTimeOut);
+    if (plugged_) {
+      StartTransaction(now);
+    } else if (timeout > 0 && now - authorized_at_ms_ >= timeout) {
+      EVC_LOGI(log_, kTag, "no plug-in within ConnectionTimeOut: authorisation dropped");
+      authorized_ = false;
+      Fire(1, ConnectorEvent::kAuthorizationTimeout);
+    }
+  }
+
+  if (tx_.active) {
+    const bool drawing = output_enabled_ && hw_.EvRequestsEnergy();
+    if (drawing != ev_drawing_ || (status_[1] == ConnectorStatus::kPreparing)) {
+      ev_drawing_ = drawing;
+      if (status_[1] == ConnectorStatus::kPreparing) {
+        Fire(1, drawing ? ConnectorEvent::kTransactionStarted : ConnectorEvent::kEvSuspended);
+      } else if (output_enabled_) {
+        Fire(1, drawing ? ConnectorEvent::kResumed : ConnectorEvent::kEvSuspended);
+      }
+    }
+    const uint32_t interval = IntervalMs(ConfigKey::kMeterValueSampleInterval);
+    if (interval > 0 && now >= next_sample_ms_) {
+      SampleMeter(now, ReadingContext::kSamplePeriodic);
+      next_sample_ms_ = now + interval;
+    }
+    const uint32_t aligned = IntervalMs(ConfigKey::kClockAlignedDataInterval);
+    if (aligned > 0 && time_.Known()) {
+      const int64_t utc = time_.NowUtcMs();
+      if (next_aligned_utc_ms_ == 0) {
+        next_aligned_utc_ms_ = (utc / aligned + 1) * aligned;
+      } else if (utc >= next_aligned_utc_ms_) {
+        SampleMeter(now, ReadingContext::kSampleClock);
+        next_aligned_utc_ms_ = (utc / aligned + 1) * aligned;
+      }
+    }
+    if (now - last_persist_ms_ >= timing::kMeterPersistIntervalMs) {
+      tx_.last_meter_wh = energy_register_wh();
+      tx_.last_meter_utc_ms = NowUtcOrZero();
+      PersistActive();
+      last_persist_ms_ = now;
+    }
+  }
+}
+
+void ChargePoint::Integrate(uint64_t now, const charging::Telemetry& t) {
+  const uint64_t dt = now - last_integrate_ms_;
+  last_integrate_ms_ = now;
+  if (!t.valid) {
+    return;
+  }
+  if (!Plausible(t)) {
+    ++counters_.meter_samples_rejected;
+    return;
+  }
+  last_telemetry_ = t;
+  if (output_enabled_ && dt > 0 && dt <= timing::kMaxIntegrationStepMs) {
+    const double wh =
+        static_cast<double>(t.voltage_v) * t.current_a * static_cast<double>(dt) / 3600000.0;
+    energy_wh_ += wh;
+  }
+}
+
+size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, SampledValue* out,
+                                   size_t cap) {
+  Measurand ms[kMeasurandCount];
+  const Result<size_t> n = config_.GetMeasurands(list, ms, kMeasurandCount);
+  size_t count = 0;
+  if (!n.ok()) {
+    return 0;
+  }
+  const charging::Telemetry& t = last_telemetry_;
+  for (size_t i = 0; i < *n && count < cap; ++i) {
+    float v = 0;
+    switch (ms[i]) {
+      case Measurand::kEnergyActiveImportRegister:
+        v = static_cast<float>(energy_wh_);
+        break;
+      case Measurand::kPowerActiveImport:
+        v = t.voltage_v * t.current_a;
+        break;
+      case Measurand::kCurrentImport:
+        v = t.current_a;
+        break;
+      case Measurand::kCurrentOffered:
+        v = t.current_offered_a;
+        break;
+      case Measurand::kVoltage:
+        v = t.voltage_v;
+        break;
+      case Measurand::kSoC:
+        if (t.soc_percent < 0 || t.soc_percent > 100) {
+          continue;  // the vehicle did not report a valid SoC: leave it out
+        }
+        v = t.soc_percent;
+        break;
+      case Measurand::kTemperature:
+        v = t.temperature_c;
+        break;
+      case Measurand::kPowerOffered:
+        v = t.voltage_v * t.current_offered_a;
+        break;
+    }
+    if (!std::isfinite(v) || v < 0.0f) {
+      ++counters_.meter_samples_rejected;
+      continue;
+    }
+    out[count++] = SampledValue{ms[i], context, v};
+  }
+  return count;
+}
+
+void ChargePoint::SampleMeter(uint64_t now, ReadingContext context) {
+  (void)now;
+  TxMessage m;
+  m.kind = TxMessageKind::kMeterValues;
+  m.connector = tx_.connector;
+  m.local_tx = tx_.local_tx;
+  m.timestamp_ms = NowUtcOrZero();
+  const ConfigKey list = context == ReadingContext::kSampleClock
+                             ? ConfigKey::kMeterValuesAlignedData
+                             : ConfigKey::kMeterValuesSampledData;
+  m.sample_count =
+      static_cast<uint8_t>(CollectSamples(list, context, m.samples, kMaxSamplesPerMessage));
+  observer_->OnMeterSample(energy_register_wh(),
+                           last_telemetry_.voltage_v * last_telemetry_.current_a);
+  if (m.sample_count == 0) {
+    return;
+  }
+  if (queue_.full()) {
+    // Periodic samples are the only thing we can afford to lose; Start/Stop always fit because
+    // we stop sampling before the last slots (see kTxQueueCapacity).
+    EVC_LOGW(log_, kTag, "transaction queue full: meter sample skipped");
+    return;
+  }
+  if (queue_.size() + 2 >= kTxQueueCapacity) {
+    return;  // keep room for this transaction's StopTransaction and the next StartTransaction
+  }
+  if (!queue_.Push(m).ok()) {
+    ++counters_.persist_failures;
+  }
+}
+
+void ChargePoint::StartTransaction(uint64_t now) {
+  uint32_t local = 0;
+  if (!ids_.ReserveLocalTx(&local).ok()) {
+    ++counters_.persist_failures;
+    EVC_LOGE(log_, kTag, "cannot start: transaction journal not writable");
+    authorized_ = false;
+    return;
+  }
+  tx_ = ActiveTx{};
+  tx_.active = 1;
+  tx_.connector = kConnectorId;
+  tx_.local_tx = local;
+  tx_.meter_start_wh = energy_register_wh();
+  tx_.start_utc_ms = NowUtcOrZero();
+  tx_.last_meter_wh = tx_.meter_start_wh;
+  tx_.last_meter_utc_ms = tx_.start_utc_ms;
+  CopyTag(tx_.id_tag, session_tag_.view());
+
+  TxMessage start;
+  start.kind = TxMessageKind::kStart;
+  start.connector = kConnectorId;
+  start.local_tx = local;
+  start.timestamp_ms = tx_.start_utc_ms;
+  start.meter_wh = tx_.meter_start_wh;
+  CopyTag(start.id_tag, session_tag_.view());
+  // Journal first, then energy: if either write fails, no energy flows.
+  PersistActive();
+  if (!queue_.Push(start).ok()) {
+    ++counters_.persist_failures;
+    EVC_LOGE(log_, kTag, "cannot start: transaction queue not writable");
+    tx_ = ActiveTx{};
+    PersistActive();
+    authorized_ = false;
+    return;
+  }
+  authorized_ = false;
+  last_persist_ms_ = now;
+  next_sample_ms_ = now + IntervalMs(ConfigKey::kMeterValueSampleInterval);
+  next_aligned_utc_ms_ = 0;
+  output_enabled_ = true;
+  ev_drawing_ = false;
+  hw_.SetOutputEnabled(true);
+  EVC_LOGI(log_, kTag, "transaction %u started for %s at %lld Wh", static_cast<unsigned>(local),
+           tx_.id_tag, static_cast<long long>(tx_.meter_start_wh));
+  observer_->OnTransactionStarted(local, tx_.id_tag, tx_.meter_start_wh);
+}
+
+void ChargePoint::StopTransaction(StopReason reason, std::string_view id_tag) {
+  if (!tx_.active) {
+    return;
+  }
+  hw_.SetOutputEnabled(false);
+  output_enabled_ = false;
+  ev_drawing_ = false;
+  TxMessage stop;
+  stop.kind = TxMessageKind::kStop;
+  stop.connector = tx_.connector;
+  stop.local_tx = tx_.local_tx;
+  stop.reason = reason;
+  stop.meter_wh = energy_register_wh();
+  stop.timestamp_ms = NowUtcOrZero();
+  CopyTag(stop.id_tag, id_tag);
+  stop.sample_count = static_cast<uint8_t>(CollectSamples(ConfigKey::kStopTxnSampledData,
+                                                          ReadingContext::kTransactionEnd,
+                                                          stop.samples, kMaxSamplesPerMessage));
+  if (!queue_.Push(stop).ok()) {
+    // Keep the active record: the next boot will close the transaction (PowerLoss path).
+    ++counters_.persist_failures;
+    EVC_LOGE(log_, kTag, "StopTransaction could not be queued; left for recovery");
+  } else {
+    tx_.active = 0;
+    PersistActive();
+  }
+  persisted_.register_wh = energy_register_wh();
+  PersistState();
+  const uint32_t local = tx_.local_tx;
+  tx_ = ActiveTx{};
+  EVC_LOGI(log_, kTag, "transaction %u stopped (%s) at %lld Wh", static_cast<unsigned>(local),
+           StopReasonName(reason), static_cast<long long>(stop.meter_wh));
+  observer_->OnTransactionStopped(local, reason, stop.meter_wh);
+  if (plugged_) {
+    if (status_[1] == ConnectorStatus::kPreparing) {
+      SetStatus(1, ConnectorStatus::kFinishing);
+    } else {
+      Fire(1, ConnectorEvent::kTransactionStopped);
+    }
+  } else {
+    Fire(1, ConnectorEvent::kUnplug);
+  }
+  if (availability_scheduled_) {
+    availability_scheduled_ = false;
+    ApplyAvailability(1, scheduled_operative_);
+  }
+}
+
+bool ChargePoint::ApplyAvailability(int connector, bool operative) {
+  const int first = connector == 0 ? 0 : connector;
+  const int last = connector == 0 ? 1 : connector;
+  for (int c = first; c <= last; ++c) {
+    persisted_.operative[c] = operative ? 1 : 0;
+    if (operative) {
+      Fire(c, ConnectorEvent::kMakeAvailable);
+      if (c == 1 && plugged_ && status_[1] == ConnectorStatus::kAvailable) {
+        Fire(1, ConnectorEvent::kPlugIn);
+      }
+    } else if (status_[c] != ConnectorStatus::kUnavailable) {
+      if (c == 0 || status_[c] == ConnectorStatus::kPreparing) {
+        SetStatus(c, ConnectorStatus::kUnavailable);  // abandon a session not yet started
+        authorized_ = false;
+      } else {
+        Fire(c, ConnectorEvent::kMakeUnavailable);
+      }
+    }
+  }
+  PersistState();
+  return true;
+}
+
+void ChargePoint::FinishPendingWork(uint64_t now) {
+  if (reset_pending_) {
+    // Reboot once the StopTransaction has left (or the grace time ran out).
+    const bool stop_delivered =
+        !queue_.Contains(tx_.local_tx, TxMessageKind::kStop) || queue_.empty();
+    if ((queue_.empty() && !rpc_.CallInFlight()) || now >= reset_deadline_ms_ ||
+        (stop_delivered && !tx_.active && queue_.empty())) {
+      reset_pending_ = false;
+      EVC_LOGI(log_, kTag, "%s reset now", reset_hard_ ? "hard" : "soft");
+      observer_->OnRebootRequested(reset_hard_);
+      system_.Reboot(reset_hard_);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization cache
+
+bool ChargePoint::CacheLookup(std::string_view id_tag, AuthorizationStatus* status) const {
+  for (const CacheEntry& e : cache_.entries) {
+    if (e.id_tag[0] != '\0' && EqualsIgnoreCase(id_tag, e.id_tag)) {
+      AuthorizationStatus st = static_cast<AuthorizationStatus>(e.status);
+      if (e.expiry_utc_ms != 0 && time_.Known() && time_.NowUtcMs() > e.expiry_utc_ms) {
+        st = AuthorizationStatus::kExpired;
+      }
+      *status = st;
+      return true;
+    }
+  }
+  return false;
+}
+
+void ChargePoint::CacheStore(std::string_view id_tag, AuthorizationStatus status, int64_t expiry) {
+  CacheEntry* slot = nullptr;
+  for (CacheEntry& e : cache_.entries) {
+    if (e.id_tag[0] != '\0' && EqualsIgnoreCase(id_tag, e.id_tag)) {
+      slot = &e;
+    }
+  }
+  if (slot == nullptr) {
+    slot = &cache_.entries[cache_.next];
+    cache_.next = static_cast<uint32_t>((cache_.next + 1) % kAuthCacheSize);
+  }
+  CopyTag(slot->id_tag, id_tag);
+  slot->status = static_cast<uint8_t>(status);
+  slot->expiry_utc_ms = expiry;
+  if (!storage::WriteRecord(kv_, kCacheKey, kCacheVersion, cache_).ok()) {
+    ++counters_.persist_failures;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls from the CSMS
+
+HandlerResult ChargePoint::OnCall(std::string_view action, const cJSON* p, json::Writer& out) {
+  observer_->OnMessage(false, action);
+  if (registration_ == RegistrationStatus::kRejected) {
+    // While rejected the CSMS must not talk to us (OCPP 1.6 §4.2).
+    return HandlerResult::Error(CallErrorCode::kSecurityError, "charge point not registered");
+  }
+  if (action == "RemoteStartTransaction")
+    return OnRemoteStart(p, out);
+  if (action == "RemoteStopTransaction")
+    return OnRemoteStop(p, out);
+  if (action == "Reset")
+    return OnReset(p, out);
+  if (action == "ChangeAvailability")
+    return OnChangeAvailability(p, out);
+  if (action == "ChangeConfiguration")
+    return OnChangeConfiguration(p, out);
+  if (action == "GetConfiguration")
+    return OnGetConfiguration(p, out);
+  if (action == "UnlockConnector")
+    return OnUnlock(p, out);
+  if (action == "DataTransfer")
+    return OnDataTransfer(p, out);
+  if (action == "ClearCache")
+    return OnClearCache(out);
+  return HandlerResult::Error(CallErrorCode::kNotSupported, "action not supported");
+}
+
+HandlerResult ChargePoint::OnRemoteStart(const cJSON* p, json::Writer& out) {
+  int32_t connector = kConnectorId;
+  const bool has_connector = GetInt(p, "connectorId", &connector);
+  const char* id_tag = GetString(p, "idTag");
+  bool accept =
+      id_tag != nullptr && (!has_connector || connector == kConnectorId) && !tx_.active &&
+      !authorized_ && !reset_pending_ &&
+      (status_[1] == ConnectorStatus::kAvailable || status_[1] == ConnectorStatus::kPreparing ||
+       status_[1] == ConnectorStatus::kFinishing);
+  if (accept && config_.GetBool(ConfigKey::kAuthorizeRemoteTxRequests)) {
+    authorize_tag_.Assign(id_tag).IgnoreError();  // ≤ 20 chars by schema
+    authorize_pending_ = true;
+    authorize_for_remote_ = true;
+  } else if (accept) {
+    Authorized(id_tag);
+  }
+  out.BeginObject().Field("status", accept ? "Accepted" : "Rejected").EndObject();
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnRemoteStop(const cJSON* p, json::Writer& out) {
+  int32_t id = 0;
+  GetInt(p, "transactionId", &id);
+  const bool match = tx_.active && transaction_id() == id && id != 0;
+  out.BeginObject().Field("status", match ? "Accepted" : "Rejected").EndObject();
+  if (match) {
+    StopTransaction(StopReason::kRemote, "");
+  }
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnReset(const cJSON* p, json::Writer& out) {
+  const char* type = GetString(p, "type");
+  reset_hard_ = type != nullptr && strcmp(type, "Hard") == 0;
+  out.BeginObject().Field("status", "Accepted").EndObject();
+  if (tx_.active) {
+    StopTransaction(reset_hard_ ? StopReason::kHardReset : StopReason::kSoftReset, "");
+  }
+  reset_pending_ = true;
+  reset_deadline_ms_ = clock_.MonotonicMs() + timing::kResetGraceMs;
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnChangeAvailability(const cJSON* p, json::Writer& out) {
+  int32_t connector = -1;
+  GetInt(p, "connectorId", &connector);
+  const char* type = GetString(p, "type");
+  const bool operative = type != nullptr && strcmp(type, "Operative") == 0;
+  const char* status = "Accepted";
+  if (connector < 0 || connector > kConnectorId) {
+    status = "Rejected";
+  } else if (tx_.active && !operative) {
+    status = "Scheduled";
+    availability_scheduled_ = true;
+    scheduled_operative_ = false;
+    if (connector == 0) {
+      persisted_.operative[0] = 0;
+      SetStatus(0, ConnectorStatus::kUnavailable);
+      PersistState();
+    }
+  } else {
+    availability_scheduled_ = false;
+    ApplyAvailability(connector, operative);
+  }
+  out.BeginObject().Field("status", status).EndObject();
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnChangeConfiguration(const cJSON* p, json::Writer& out) {
+  const char* key = GetString(p, "key");
+  const char* value = GetString(p, "value");
+  const ChangeResult r = config_.Change(key, value);
+  out.BeginObject().Field("status", ChangeResultName(r)).EndObject();
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnGetConfiguration(const cJSON* p, json::Writer& out) {
+  const cJSON* keys = cJSON_GetObjectItemCaseSensitive(p, "key");
+  const int requested = keys != nullptr ? cJSON_GetArraySize(keys) : 0;
+  if (requested > config_.GetInt(ConfigKey::kGetConfigurationMaxKeys)) {
+    return HandlerResult::Error(CallErrorCode::kOccurenceConstraintViolation,
+                                "more keys than GetConfigurationMaxKeys");
+  }
+  ConfigEntryView e;
+  auto write_entry = [&out](const ConfigEntryView& v) {
+    out.BeginObject().Key("key").String(v.key).Field("readonly", v.readonly);
+    if (v.has_value) {
+      out.Key("value").String(v.value.view());
+    }
+    out.EndObject();
+  };
+  out.BeginObject().Key("configurationKey").BeginArray();
+  if (requested == 0) {
+    for (size_t i = 0; i < Configuration::KeyCount(); ++i) {
+      if (config_.Describe(i, &e)) {
+        write_entry(e);
+      }
+    }
+    out.EndArray();
+  } else {
+    const cJSON* k = nullptr;
+    cJSON_ArrayForEach(k, keys) {
+      const Result<ConfigKey> id = Configuration::Find(k->valuestring);
+      if (id.ok() && config_.Describe(*id, &e)) {
+        write_entry(e);
+      }
+    }
+    out.EndArray();
+    bool any_unknown = false;
+    cJSON_ArrayForEach(k, keys) {
+      if (!Configuration::Find(k->valuestring).ok()) {
+        if (!any_unknown) {
+          out.Key("unknownKey").BeginArray();
+          any_unknown = true;
+        }
+        out.String(k->valuestring);
+      }
+    }
+    if (any_unknown) {
+      out.EndArray();
+    }
+  }
+  out.EndObject();
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnUnlock(const cJSON* p, json::Writer& out) {
+  int32_t connector = -1;
+  GetInt(p, "connectorId", &connector);
+  if (connector != kConnectorId) {
+    out.BeginObject().Field("status", "NotSupported").EndObject();
+    return HandlerResult::Ok();
+  }
+  if (tx_.active) {
+    StopTransaction(StopReason::kUnlockCommand, "");
+  }
+  const bool ok = hw_.UnlockConnector();
+  out.BeginObject().Field("status", ok ? "Unlocked" : "UnlockFailed").EndObject();
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnDataTransfer(const cJSON* p, json::Writer& out) {
+  const char* vendor = GetString(p, "vendorId");
+  const bool ours = vendor != nullptr && strcmp(vendor, kVendorId) == 0;
+  // We define no vendor messages yet: our own vendor id gets UnknownMessageId.
+  out.BeginObject().Field("status", ours ? "UnknownMessageId" : "UnknownVendorId").EndObject();
+  return HandlerResult::Ok();
+}
+
+HandlerResult ChargePoint::OnClearCache(json::Writer& out) {
+  cache_ = AuthCache{};
+  const bool ok = kv_.Erase(kCacheKey).ok();
+  out.BeginObject().Field("status", ok ? "Accepted" : "Rejected").EndObject();
+  return HandlerResult::Ok();
+}
+
+}  // namespace evc::ocpp

@@ -1,0 +1,650 @@
+#include "evc/ocpp/charge_point.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "evc/testing/fake_hardware.hpp"
+#include "evc/testing/fakes.hpp"
+
+namespace evc::ocpp {
+namespace {
+
+using charging::ConnectorStatus;
+
+// One frame the charge point sent, parsed.
+struct Frame {
+  int type = 0;
+  std::string id;
+  std::string action;
+  std::shared_ptr<json::Document> doc;
+  const cJSON* payload = nullptr;
+  std::string text;
+
+  std::string Str(const char* name) const {
+    const cJSON* v = cJSON_GetObjectItemCaseSensitive(payload, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
+  }
+  double Num(const char* name) const {
+    const cJSON* v = cJSON_GetObjectItemCaseSensitive(payload, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+  }
+  bool Has(const char* name) const {
+    return cJSON_GetObjectItemCaseSensitive(payload, name) != nullptr;
+  }
+};
+
+Frame Parse(const std::string& text) {
+  Frame f;
+  f.text = text;
+  f.doc = std::make_shared<json::Document>(cJSON_Parse(text.c_str()));
+  const cJSON* root = f.doc->root();
+  if (!cJSON_IsArray(root))
+    return f;
+  f.type = cJSON_GetArrayItem(root, 0)->valueint;
+  f.id = cJSON_GetArrayItem(root, 1)->valuestring;
+  if (f.type == 2) {
+    f.action = cJSON_GetArrayItem(root, 2)->valuestring;
+    f.payload = cJSON_GetArrayItem(root, 3);
+  } else if (f.type == 3) {
+    f.payload = cJSON_GetArrayItem(root, 2);
+  } else if (f.type == 4) {
+    f.action = cJSON_GetArrayItem(root, 2)->valuestring;  // error code
+  }
+  return f;
+}
+
+constexpr const char* kNow = "2026-03-01T10:00:00Z";
+
+// The charge point under test plus fakes of everything around it. The KvStore outlives a
+// harness so that a second harness over the same store is "the next boot".
+class Harness {
+ public:
+  explicit Harness(testing::MemoryKvStore& kv, bool plugged = false)
+      : kv_(kv), log_(&sink_), config_(kv, log_) {
+    hw.plugged = plugged;
+    config_.Load().IgnoreError();
+    cp = std::make_unique<ChargePoint>(
+        ChargePointDeps{transport, clock, rng_, log_, kv_, config_, hw, sys},
+        ChargePointIdentity{"EVC", "TestModel", "SN1", "1.0.0"});
+    EXPECT_TRUE(cp->Boot().ok());
+  }
+
+  // Advances virtual time in control ticks.
+  void Run(uint64_t ms) {
+    for (uint64_t t = 0; t < ms; t += 10) {
+      clock.Advance(10);
+      cp->Poll();
+    }
+  }
+  void Connect() {
+    cp->Poll();
+    ASSERT_GE(transport.connects, 1);
+    transport.Open();
+  }
+  bool HasSent() const { return !transport.sent.empty(); }
+  Frame Next() {
+    EXPECT_FALSE(transport.sent.empty()) << "expected a frame";
+    return Parse(transport.TakeFirst());
+  }
+  // Takes the next CALL, checks its action, and answers it.
+  Frame Expect(const std::string& action, const std::string& result = "{}") {
+    cp->Poll();
+    Frame f = Next();
+    EXPECT_EQ(2, f.type) << f.text;
+    EXPECT_EQ(action, f.action) << f.text;
+    transport.Deliver("[3,\"" + f.id + "\"," + result + "]");
+    return f;
+  }
+  // Sends a CALL as the CSMS and returns our answer.
+  Frame CsmsCall(const std::string& action, const std::string& payload) {
+    transport.Deliver("[2,\"cs" + std::to_string(++csms_ids_) + "\",\"" + action + "\"," + payload +
+                      "]");
+    for (auto it = transport.sent.begin(); it != transport.sent.end(); ++it) {
+      Frame f = Parse(*it);
+      if (f.type != 2) {
+        transport.sent.erase(it);
+        return f;
+      }
+    }
+    ADD_FAILURE() << "no answer to " << action;
+    return Frame{};
+  }
+  void BootAccepted(int interval = 300) {
+    Connect();
+    Expect("BootNotification", std::string("{\"status\":\"Accepted\",\"currentTime\":\"") + kNow +
+                                   "\",\"interval\":" + std::to_string(interval) + "}");
+    Frame s0 = Expect("StatusNotification");
+    EXPECT_EQ(0, s0.Num("connectorId"));
+    Frame s1 = Expect("StatusNotification");
+    EXPECT_EQ(1, s1.Num("connectorId"));
+  }
+  ConnectorStatus Status() const { return cp->status(1); }
+
+  testing::FakeClock clock;
+  testing::FakeTransport transport;
+  testing::FakeHardware hw;
+  testing::FakeSystem sys;
+  testing::CapturingLogSink sink_;
+  std::unique_ptr<ChargePoint> cp;
+
+ private:
+  testing::MemoryKvStore& kv_;
+  XoshiroRng rng_{7};
+  Logger log_;
+
+ public:
+  Configuration config_;
+
+ private:
+  int csms_ids_ = 0;
+};
+
+class ChargePointTest : public ::testing::Test {
+ protected:
+  testing::MemoryKvStore kv_;
+};
+
+// Brings a harness to Charging with CSMS transaction id 42.
+void StartCharging(Harness& h) {
+  h.hw.plugged = true;
+  h.Run(20);
+  Frame prep = h.Expect("StatusNotification");
+  EXPECT_EQ("Preparing", prep.Str("status"));
+  Frame r = h.CsmsCall("RemoteStartTransaction", R"({"idTag":"TAG1","connectorId":1})");
+  EXPECT_EQ("Accepted", r.Str("status"));
+  h.Run(20);
+  Frame start =
+      h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Accepted"},"transactionId":42})");
+  EXPECT_EQ("TAG1", start.Str("idTag"));
+  EXPECT_EQ(1, start.Num("connectorId"));
+  Frame charging = h.Expect("StatusNotification");
+  EXPECT_EQ("Charging", charging.Str("status"));
+  EXPECT_TRUE(h.hw.output);
+}
+
+TEST_F(ChargePointTest, ColdBootSendsBootThenStatusOfBothConnectorsThenHeartbeat) {
+  Harness h(kv_);
+  h.Connect();
+  Frame boot = h.Expect("BootNotification", R"({"status":"Accepted","currentTime":")" +
+                                                std::string(kNow) + R"(","interval":60})");
+  EXPECT_EQ("EVC", boot.Str("chargePointVendor"));
+  EXPECT_EQ("TestModel", boot.Str("chargePointModel"));
+  EXPECT_EQ("1.0.0", boot.Str("firmwareVersion"));
+  EXPECT_EQ(RegistrationStatus::kAccepted, h.cp->registration());
+  Frame s0 = h.Expect("StatusNotification");
+  EXPECT_EQ("Available", s0.Str("status"));
+  EXPECT_EQ("NoError", s0.Str("errorCode"));
+  const std::string ts = s0.Str("timestamp");
+  ASSERT_FALSE(ts.empty());
+  EXPECT_EQ('Z', ts.back());
+  EXPECT_EQ("2026-03-01", ts.substr(0, 10));
+  h.Expect("StatusNotification");
+  EXPECT_EQ(60, h.config_.GetInt(ConfigKey::kHeartbeatInterval));
+  h.Run(59000);
+  EXPECT_FALSE(h.HasSent());
+  h.Run(1100);
+  h.Expect("Heartbeat", R"({"currentTime":"2026-03-01T10:01:00Z"})");
+}
+
+TEST_F(ChargePointTest, PendingRetriesAtTheGivenIntervalAndSendsNothingElse) {
+  Harness h(kv_);
+  h.Connect();
+  h.Expect("BootNotification",
+           R"({"status":"Pending","currentTime":"2026-03-01T10:00:00Z","interval":30})");
+  EXPECT_EQ(RegistrationStatus::kPending, h.cp->registration());
+  h.Run(29000);
+  EXPECT_FALSE(h.HasSent());
+  h.Run(1100);
+  h.Expect("BootNotification",
+           R"({"status":"Accepted","currentTime":"2026-03-01T10:00:31Z","interval":300})");
+  EXPECT_EQ(RegistrationStatus::kAccepted, h.cp->registration());
+  h.Expect("StatusNotification");
+}
+
+TEST_F(ChargePointTest, RejectedRetriesAndRefusesCsmsCalls) {
+  Harness h(kv_);
+  h.Connect();
+  h.Expect("BootNotification",
+           R"({"status":"Rejected","currentTime":"2026-03-01T10:00:00Z","interval":10})");
+  EXPECT_EQ(RegistrationStatus::kRejected, h.cp->registration());
+  Frame r = h.CsmsCall("Reset", R"({"type":"Soft"})");
+  EXPECT_EQ(4, r.type);
+  EXPECT_EQ(0, h.sys.reboots);
+  h.Run(9000);
+  EXPECT_FALSE(h.HasSent());
+  h.Run(1100);
+  h.Expect("BootNotification",
+           R"({"status":"Accepted","currentTime":"2026-03-01T10:00:11Z","interval":300})");
+}
+
+TEST_F(ChargePointTest, InvalidBootConfIsRetriedNotTrusted) {
+  Harness h(kv_);
+  h.Connect();
+  h.Expect("BootNotification", R"({"status":"Accepted"})");  // currentTime, interval missing
+  EXPECT_NE(RegistrationStatus::kAccepted, h.cp->registration());
+  EXPECT_FALSE(h.cp->time().Known());
+}
+
+TEST_F(ChargePointTest, RemoteStartChargeMeterValuesRemoteStop) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  EXPECT_EQ(42, h.cp->transaction_id());
+  h.Run(60000);
+  Frame mv = h.Expect("MeterValues");
+  EXPECT_EQ(42, mv.Num("transactionId"));
+  const cJSON* sv = cJSON_GetObjectItem(
+      cJSON_GetArrayItem(cJSON_GetObjectItem(mv.payload, "meterValue"), 0), "sampledValue");
+  ASSERT_GE(cJSON_GetArraySize(sv), 4);
+  const cJSON* energy = cJSON_GetArrayItem(sv, 0);
+  EXPECT_STREQ("Energy.Active.Import.Register",
+               cJSON_GetObjectItem(energy, "measurand")->valuestring);
+  EXPECT_STREQ("Wh", cJSON_GetObjectItem(energy, "unit")->valuestring);
+  EXPECT_STREQ("Sample.Periodic", cJSON_GetObjectItem(energy, "context")->valuestring);
+  // 60 V x 20 A for 60 s = 20 Wh.
+  EXPECT_NEAR(20.0, atof(cJSON_GetObjectItem(energy, "value")->valuestring), 1.0);
+
+  Frame wrong = h.CsmsCall("RemoteStopTransaction", R"({"transactionId":41})");
+  EXPECT_EQ("Rejected", wrong.Str("status"));
+  Frame stop_ack = h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  EXPECT_EQ("Accepted", stop_ack.Str("status"));
+  EXPECT_FALSE(h.hw.output);
+  Frame stop = h.Expect("StopTransaction", R"({"idTagInfo":{"status":"Accepted"}})");
+  EXPECT_EQ("Remote", stop.Str("reason"));
+  EXPECT_EQ(42, stop.Num("transactionId"));
+  EXPECT_NEAR(20.0, stop.Num("meterStop"), 1.0);
+  EXPECT_TRUE(stop.Has("transactionData"));
+  Frame fin = h.Expect("StatusNotification");
+  EXPECT_EQ("Finishing", fin.Str("status"));
+  h.hw.plugged = false;
+  h.Run(20);
+  Frame avail = h.Expect("StatusNotification");
+  EXPECT_EQ("Available", avail.Str("status"));
+  EXPECT_EQ(0u, h.cp->queued_tx_messages());
+}
+
+TEST_F(ChargePointTest, RemoteStartRejectedForConnectorZeroOrWhileCharging) {
+  Harness h(kv_);
+  h.BootAccepted();
+  EXPECT_EQ("Rejected",
+            h.CsmsCall("RemoteStartTransaction", R"({"idTag":"A","connectorId":0})").Str("status"));
+  EXPECT_EQ("Rejected",
+            h.CsmsCall("RemoteStartTransaction", R"({"idTag":"A","connectorId":2})").Str("status"));
+  StartCharging(h);
+  EXPECT_EQ("Rejected", h.CsmsCall("RemoteStartTransaction", R"({"idTag":"B"})").Str("status"));
+}
+
+TEST_F(ChargePointTest, RemoteStartWithoutPlugTimesOutAfterConnectionTimeOut) {
+  Harness h(kv_);
+  h.BootAccepted();
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ConnectionTimeOut", "30"));
+  EXPECT_EQ("Accepted", h.CsmsCall("RemoteStartTransaction", R"({"idTag":"A"})").Str("status"));
+  EXPECT_EQ("Preparing", h.Expect("StatusNotification").Str("status"));
+  h.Run(29000);
+  EXPECT_EQ(ConnectorStatus::kPreparing, h.Status());
+  h.Run(1100);
+  EXPECT_EQ("Available", h.Expect("StatusNotification").Str("status"));
+  h.hw.plugged = true;
+  h.Run(20);
+  EXPECT_EQ("Preparing", h.Expect("StatusNotification").Str("status"));
+  h.Run(1000);
+  EXPECT_FALSE(h.HasSent());  // no transaction: the authorisation expired
+}
+
+TEST_F(ChargePointTest, AuthorizeRemoteTxRequestsAuthorizesFirst) {
+  Harness h(kv_);
+  h.BootAccepted();
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("AuthorizeRemoteTxRequests", "true"));
+  h.hw.plugged = true;
+  h.Run(20);
+  h.Expect("StatusNotification");
+  EXPECT_EQ("Accepted", h.CsmsCall("RemoteStartTransaction", R"({"idTag":"R1"})").Str("status"));
+  Frame auth = h.Expect("Authorize", R"({"idTagInfo":{"status":"Accepted"}})");
+  EXPECT_EQ("R1", auth.Str("idTag"));
+  h.Run(20);
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Accepted"},"transactionId":7})");
+}
+
+TEST_F(ChargePointTest, LocalAuthorizeStartAndStopWithSameCard) {
+  Harness h(kv_);
+  h.BootAccepted();
+  h.cp->PresentIdTag("CARD1");
+  Frame auth = h.Expect("Authorize", R"({"idTagInfo":{"status":"Accepted"}})");
+  EXPECT_EQ("CARD1", auth.Str("idTag"));
+  EXPECT_EQ("Preparing", h.Expect("StatusNotification").Str("status"));
+  h.hw.plugged = true;
+  h.Run(20);
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Accepted"},"transactionId":9})");
+  EXPECT_EQ("Charging", h.Expect("StatusNotification").Str("status"));
+  h.cp->PresentIdTag("OTHER");
+  EXPECT_TRUE(h.cp->transaction_active());
+  h.cp->PresentIdTag("card1");  // CiString: case-insensitive
+  EXPECT_FALSE(h.cp->transaction_active());
+  Frame stop = h.Expect("StopTransaction", "{}");
+  EXPECT_EQ("Local", stop.Str("reason"));
+  EXPECT_EQ("card1", stop.Str("idTag"));
+}
+
+TEST_F(ChargePointTest, InvalidCardStartsNothing) {
+  Harness h(kv_, /*plugged=*/true);
+  h.BootAccepted();
+  h.cp->PresentIdTag("BAD");
+  h.Expect("Authorize", R"({"idTagInfo":{"status":"Invalid"}})");
+  h.Run(1000);
+  EXPECT_FALSE(h.cp->transaction_active());
+  EXPECT_FALSE(h.HasSent());
+}
+
+TEST_F(ChargePointTest, OverlongIdTagIsRejectedLocally) {
+  Harness h(kv_);
+  h.BootAccepted();
+  h.cp->PresentIdTag("123456789012345678901");
+  h.Run(100);
+  EXPECT_FALSE(h.HasSent());
+}
+
+TEST_F(ChargePointTest, SoftResetStopsTransactionThenReboots) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  EXPECT_EQ("Accepted", h.CsmsCall("Reset", R"({"type":"Soft"})").Str("status"));
+  EXPECT_FALSE(h.hw.output);
+  Frame stop = h.Expect("StopTransaction", "{}");
+  EXPECT_EQ("SoftReset", stop.Str("reason"));
+  h.Run(100);
+  EXPECT_EQ(1, h.sys.reboots);
+  EXPECT_FALSE(h.sys.last_hard);
+}
+
+TEST_F(ChargePointTest, HardResetWithoutTransactionReboots) {
+  Harness h(kv_);
+  h.BootAccepted();
+  EXPECT_EQ("Accepted", h.CsmsCall("Reset", R"({"type":"Hard"})").Str("status"));
+  h.Run(100);
+  EXPECT_EQ(1, h.sys.reboots);
+  EXPECT_TRUE(h.sys.last_hard);
+}
+
+TEST_F(ChargePointTest, HardResetWithTransactionStopsWithHardResetReason) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  h.CsmsCall("Reset", R"({"type":"Hard"})");
+  Frame stop = h.Expect("StopTransaction", "{}");
+  EXPECT_EQ("HardReset", stop.Str("reason"));
+  h.Run(100);
+  EXPECT_EQ(1, h.sys.reboots);
+}
+
+TEST_F(ChargePointTest, ResetRebootsEvenIfCsmsNeverAnswersStop) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  h.CsmsCall("Reset", R"({"type":"Soft"})");
+  h.cp->Poll();
+  EXPECT_EQ("StopTransaction", h.Next().action);  // never answered
+  h.Run(timing::kResetGraceMs + 100);
+  EXPECT_EQ(1, h.sys.reboots);
+}
+
+TEST_F(ChargePointTest, ChangeAvailabilityIdleScheduledAndPersisted) {
+  {
+    Harness h(kv_);
+    h.BootAccepted();
+    EXPECT_EQ("Accepted",
+              h.CsmsCall("ChangeAvailability", R"({"connectorId":1,"type":"Inoperative"})")
+                  .Str("status"));
+    EXPECT_EQ("Unavailable", h.Expect("StatusNotification").Str("status"));
+    EXPECT_EQ("Rejected", h.CsmsCall("RemoteStartTransaction", R"({"idTag":"A"})").Str("status"));
+    EXPECT_EQ(
+        "Rejected",
+        h.CsmsCall("ChangeAvailability", R"({"connectorId":3,"type":"Operative"})").Str("status"));
+  }
+  {
+    Harness h(kv_);  // next boot: still unavailable
+    EXPECT_EQ(ConnectorStatus::kUnavailable, h.Status());
+    h.Connect();
+    h.Expect("BootNotification",
+             R"({"status":"Accepted","currentTime":"2026-03-01T10:00:00Z","interval":300})");
+    h.Expect("StatusNotification");
+    EXPECT_EQ("Unavailable", h.Expect("StatusNotification").Str("status"));
+    EXPECT_EQ(
+        "Accepted",
+        h.CsmsCall("ChangeAvailability", R"({"connectorId":0,"type":"Operative"})").Str("status"));
+    EXPECT_EQ(ConnectorStatus::kAvailable, h.Status());
+  }
+}
+
+TEST_F(ChargePointTest, ChangeAvailabilityDuringTransactionIsScheduled) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  EXPECT_EQ(
+      "Scheduled",
+      h.CsmsCall("ChangeAvailability", R"({"connectorId":1,"type":"Inoperative"})").Str("status"));
+  EXPECT_TRUE(h.cp->transaction_active());
+  EXPECT_EQ(ConnectorStatus::kCharging, h.Status());
+  h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  h.Expect("StopTransaction", "{}");
+  h.hw.plugged = false;
+  h.Run(20);
+  EXPECT_EQ(ConnectorStatus::kUnavailable, h.Status());
+}
+
+TEST_F(ChargePointTest, ChangeConfigurationHeartbeatTakesEffect) {
+  Harness h(kv_);
+  h.BootAccepted(300);
+  EXPECT_EQ("Accepted",
+            h.CsmsCall("ChangeConfiguration", R"({"key":"HeartbeatInterval","value":"10"})")
+                .Str("status"));
+  h.Run(10100);
+  h.Expect("Heartbeat", R"({"currentTime":"2026-03-01T10:00:10Z"})");
+  EXPECT_EQ("NotSupported",
+            h.CsmsCall("ChangeConfiguration", R"({"key":"NoSuchKey","value":"1"})").Str("status"));
+  EXPECT_EQ("Rejected",
+            h.CsmsCall("ChangeConfiguration", R"({"key":"NumberOfConnectors","value":"2"})")
+                .Str("status"));
+  EXPECT_EQ("Rejected",
+            h.CsmsCall("ChangeConfiguration", R"({"key":"HeartbeatInterval","value":"ten"})")
+                .Str("status"));
+}
+
+TEST_F(ChargePointTest, WebSocketPingIntervalIsAppliedToTransport) {
+  Harness h(kv_);
+  h.BootAccepted();
+  EXPECT_EQ("Accepted",
+            h.CsmsCall("ChangeConfiguration", R"({"key":"WebSocketPingInterval","value":"15"})")
+                .Str("status"));
+  h.Run(20);
+  EXPECT_EQ(15u, h.transport.ping_interval_s);
+}
+
+TEST_F(ChargePointTest, GetConfigurationAllKnownUnknownAndTooMany) {
+  Harness h(kv_);
+  h.BootAccepted();
+  Frame all = h.CsmsCall("GetConfiguration", "{}");
+  const cJSON* keys = cJSON_GetObjectItem(all.payload, "configurationKey");
+  EXPECT_EQ(static_cast<int>(Configuration::KeyCount()), cJSON_GetArraySize(keys));
+  EXPECT_EQ(std::string::npos, all.text.find("unknownKey"));
+  Frame some = h.CsmsCall("GetConfiguration",
+                          R"({"key":["HeartbeatInterval","Bogus","numberofconnectors"]})");
+  EXPECT_EQ(2, cJSON_GetArraySize(cJSON_GetObjectItem(some.payload, "configurationKey")));
+  const cJSON* unknown = cJSON_GetObjectItem(some.payload, "unknownKey");
+  ASSERT_EQ(1, cJSON_GetArraySize(unknown));
+  EXPECT_STREQ("Bogus", cJSON_GetArrayItem(unknown, 0)->valuestring);
+  std::string many = "{\"key\":[";
+  for (int i = 0; i < 51; ++i)
+    many += std::string(i ? "," : "") + "\"K" + std::to_string(i) + "\"";
+  many += "]}";
+  Frame err = h.CsmsCall("GetConfiguration", many);
+  EXPECT_EQ(4, err.type);
+  EXPECT_EQ("OccurenceConstraintViolation", err.action);
+}
+
+TEST_F(ChargePointTest, ClearCacheDataTransferUnlock) {
+  Harness h(kv_);
+  h.BootAccepted();
+  EXPECT_EQ("Accepted", h.CsmsCall("ClearCache", "{}").Str("status"));
+  EXPECT_EQ("UnknownVendorId",
+            h.CsmsCall("DataTransfer", R"({"vendorId":"acme","messageId":"x"})").Str("status"));
+  EXPECT_EQ("UnknownMessageId",
+            h.CsmsCall("DataTransfer", R"({"vendorId":"com.evc","messageId":"x"})").Str("status"));
+  EXPECT_EQ("NotSupported", h.CsmsCall("UnlockConnector", R"({"connectorId":2})").Str("status"));
+  EXPECT_EQ("Unlocked", h.CsmsCall("UnlockConnector", R"({"connectorId":1})").Str("status"));
+  h.hw.unlock_ok = false;
+  EXPECT_EQ("UnlockFailed", h.CsmsCall("UnlockConnector", R"({"connectorId":1})").Str("status"));
+}
+
+TEST_F(ChargePointTest, UnlockDuringTransactionStopsIt) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  EXPECT_EQ("Unlocked", h.CsmsCall("UnlockConnector", R"({"connectorId":1})").Str("status"));
+  EXPECT_EQ("UnlockCommand", h.Expect("StopTransaction", "{}").Str("reason"));
+}
+
+TEST_F(ChargePointTest, UnplugStopsWithEVDisconnected) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  h.hw.plugged = false;
+  h.Run(20);
+  EXPECT_EQ("EVDisconnected", h.Expect("StopTransaction", "{}").Str("reason"));
+  EXPECT_EQ("Available", h.Expect("StatusNotification").Str("status"));
+}
+
+TEST_F(ChargePointTest, PowerLossDuringChargingIsClosedOnNextBoot) {
+  {
+    Harness h(kv_);
+    h.BootAccepted();
+    StartCharging(h);
+    h.Run(150000);  // energy persisted at least twice (every 60 s)
+    while (h.HasSent())
+      h.transport.TakeFirst();
+  }  // power cut: no StopTransaction was sent
+  Harness h(kv_, /*plugged=*/true);
+  EXPECT_FALSE(h.cp->transaction_active());
+  h.Connect();
+  h.Expect("BootNotification",
+           R"({"status":"Accepted","currentTime":"2026-03-01T11:00:00Z","interval":300})");
+  h.cp->Poll();
+  // MeterValues of the first run may still be queued ahead of the stop; answer them in order.
+  Frame f = h.Next();
+  while (f.action == "MeterValues") {
+    h.transport.Deliver("[3,\"" + f.id + "\",{}]");
+    h.cp->Poll();
+    f = h.Next();
+  }
+  ASSERT_EQ("StopTransaction", f.action) << f.text;
+  EXPECT_EQ("PowerLoss", f.Str("reason"));
+  EXPECT_EQ(42, f.Num("transactionId"));
+  // 1200 W for 120 s (last persist) = 40 Wh.
+  EXPECT_NEAR(40.0, f.Num("meterStop"), 2.0);
+  EXPECT_EQ("2026-03-01T10:02:00", f.Str("timestamp").substr(0, 19));
+  h.transport.Deliver("[3,\"" + f.id + "\",{}]");
+  h.Run(100);
+  EXPECT_EQ(0u, h.cp->queued_tx_messages());
+}
+
+TEST_F(ChargePointTest, StartWhileOfflineIsDeliveredLaterWithRealIdAndNoPlaceholder) {
+  Harness h(kv_, /*plugged=*/true);
+  h.BootAccepted();
+  h.transport.Drop();
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("AllowOfflineTxForUnknownId", "true"));
+  h.cp->PresentIdTag("OFF1");
+  h.Run(20);
+  ASSERT_TRUE(h.cp->transaction_active());
+  h.Run(130000);  // two periodic samples while offline
+  h.cp->PresentIdTag("OFF1");
+  EXPECT_FALSE(h.cp->transaction_active());
+  EXPECT_EQ(4u, h.cp->queued_tx_messages());
+  h.Run(timing::kReconnectMaxMs);
+  h.transport.Open();
+  // Status first (they changed after the start was queued? no: Start is older), then Start.
+  std::string order;
+  for (int i = 0; i < 8 && h.cp->queued_tx_messages() > 0; ++i) {
+    h.cp->Poll();
+    Frame f = h.Next();
+    order += f.action + ",";
+    if (f.action == "StartTransaction") {
+      h.transport.Deliver("[3,\"" + f.id +
+                          R"(",{"idTagInfo":{"status":"Accepted"},"transactionId":77}])");
+    } else {
+      if (f.action != "StatusNotification") {
+        EXPECT_EQ(77, f.Num("transactionId")) << f.text;
+      }
+      h.transport.Deliver("[3,\"" + f.id + "\",{}]");
+    }
+    EXPECT_EQ(std::string::npos, f.text.find("\"transactionId\":0")) << f.text;
+    EXPECT_EQ(std::string::npos, f.text.find("1970")) << f.text;
+  }
+  EXPECT_NE(std::string::npos,
+            order.find("StartTransaction,MeterValues,MeterValues,StopTransaction"))
+      << order;
+}
+
+TEST_F(ChargePointTest, TransactionMessageRetriedThenDroppedAfterAttempts) {
+  Harness h(kv_);
+  h.BootAccepted();
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("TransactionMessageAttempts", "3"));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("TransactionMessageRetryInterval", "5"));
+  StartCharging(h);
+  h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  h.cp->Poll();
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    Frame stop = h.Next();
+    ASSERT_EQ("StopTransaction", stop.action) << "attempt " << attempt;
+    h.transport.Deliver("[4,\"" + stop.id + "\",\"InternalError\",\"nope\",{}]");
+    if (attempt < 3) {
+      h.Run(5000 * attempt - 100);
+      EXPECT_FALSE(h.HasSent() && Parse(h.transport.sent.front()).action == "StopTransaction");
+      while (h.HasSent())
+        h.Expect(Parse(h.transport.sent.front()).action);
+      h.Run(200);
+    }
+  }
+  h.Run(20000);
+  EXPECT_EQ(0u, h.cp->queued_tx_messages());
+  EXPECT_EQ(1u, h.cp->counters().tx_messages_dropped);
+}
+
+TEST_F(ChargePointTest, StartTransactionInvalidIdStopsWhenConfigured) {
+  Harness h(kv_);
+  h.BootAccepted();
+  h.hw.plugged = true;
+  h.Run(20);
+  h.Expect("StatusNotification");
+  h.CsmsCall("RemoteStartTransaction", R"({"idTag":"BLK"})");
+  h.Run(20);
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Blocked"},"transactionId":5})");
+  EXPECT_FALSE(h.cp->transaction_active());
+  h.cp->Poll();
+  Frame f = h.Next();
+  while (f.action == "StatusNotification") {
+    h.transport.Deliver("[3,\"" + f.id + "\",{}]");
+    h.cp->Poll();
+    f = h.Next();
+  }
+  EXPECT_EQ("StopTransaction", f.action);
+  EXPECT_EQ("DeAuthorized", f.Str("reason"));
+  EXPECT_EQ(5, f.Num("transactionId"));
+}
+
+TEST_F(ChargePointTest, ImplausibleTelemetryIsRejectedAndNotIntegrated) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  h.hw.telemetry.voltage_v = std::nanf("");
+  h.Run(10000);
+  EXPECT_GT(h.cp->counters().meter_samples_rejected, 0u);
+  EXPECT_EQ(0, h.cp->energy_register_wh());
+  h.hw.telemetry.voltage_v = -5;
+  h.Run(1000);
+  EXPECT_EQ(0, h.cp->energy_register_wh());
+}
+
+}  // namespace
+}  // namespace evc::ocpp
