@@ -93,9 +93,15 @@ class Bench {
   constructor(options = {}) {
     this._startupConfig = mergeConfig(defaultConfig(), options.config || {});
     this.config = structuredClone(this._startupConfig);
-    this._log = options.logFile ? fs.createWriteStream(options.logFile, {flags: 'a'}) : null;
+    // Opened synchronously so that a bad --log path fails the start, loudly.
+    this._log = options.logFile ? fs.createWriteStream(null, {fd: fs.openSync(options.logFile, 'a')}) : null;
     this._logError = null;
-    if (this._log) this._log.on('error', (err) => { this._logError = err.message; });
+    if (this._log) {
+      this._log.on('error', (err) => {
+        this._logError = err.message;
+        this._info(`frame log error: ${err.message}`);
+      });
+    }
     this._info = options.info || (() => {});
     this._nextTxId = crypto.randomInt(kTxIdBaseMin, kTxIdBaseMax);
     this._frameSeq = 0;
@@ -126,7 +132,7 @@ class Bench {
     this.transactions = new Map();
     this.counters = {
       connections: 0, framesIn: 0, framesOut: 0, callsIn: 0, callsOut: 0,
-      callErrorsSent: 0, droppedCalls: 0,
+      callErrorsSent: 0, droppedCalls: 0, lateResponses: 0,
     };
   }
 
@@ -220,7 +226,7 @@ class Bench {
         bootCount: 0, boot: null, connectionBootStatus: null, lastHeartbeat: null,
         connectors: new Map(), counters: {framesIn: 0, framesOut: 0, calls: {}},
         events: [], diagnosticsStatus: null, firmwareStatus: null,
-        rawIds: new Set(), rawWaiters: [], ourCallIds: new Set(),
+        rawIds: new Set(), rawWaiters: [], ourCallIds: new Set(), answeredIds: new Set(),
       };
       this.chargers.set(id, ch);
     }
@@ -312,7 +318,13 @@ class Bench {
     const isResponse = Array.isArray(frame) && (frame[0] === MSG_CALLRESULT || frame[0] === MSG_CALLERROR);
     if (!isResponse) return;
     const msgId = typeof frame[1] === 'string' ? frame[1] : null;
-    if (msgId !== null && ch.ourCallIds.delete(msgId)) return;
+    if (msgId !== null && ch.ourCallIds.delete(msgId)) {
+      ch.answeredIds.add(msgId);
+      if (ch.answeredIds.size > kMaxRawIdsRemembered) {
+        ch.answeredIds.delete(ch.answeredIds.values().next().value);
+      }
+      return;
+    }
     const idx = ch.rawWaiters.findIndex((w) => (w.exact ? w.msgId === msgId : true));
     if (idx >= 0) {
       const [w] = ch.rawWaiters.splice(idx, 1);
@@ -356,6 +368,13 @@ class Bench {
     const text = String(ev.buffer);
     const msgId = frameMessageId(text);
     if (msgId !== null && ch.rawIds.has(msgId)) return;  // reply to a raw frame
+    if (msgId !== null && ch.answeredIds.has(msgId)) {
+      // An answer to one of our calls that arrived after its timeout: counted,
+      // not a protocol violation.
+      ch.answeredIds.delete(msgId);
+      this.counters.lateResponses++;
+      return;
+    }
     this._addViolation(ch, {
       kind: 'malformed', dir: 'in', messageType: null, action: null, messageId: msgId,
       code: ev.error?.rpcErrorCode ?? 'RpcFrameworkError',

@@ -36,6 +36,21 @@ test('control API call: CALLERROR and timeout from the charger come back as ok:f
   assert.deepEqual((await t.get('/api/violations')).body.violations, []);
 }));
 
+test('a response that arrives after the call timed out is counted, not a violation', () => withBench({}, async (t) => {
+  const c = await t.client('CP-LATE');
+  let answered = null;
+  const done = new Promise((resolve) => { answered = resolve; });
+  c.handle('ClearCache', () => new Promise((resolve) => setTimeout(() => {
+    resolve({status: 'Accepted'});
+    answered();
+  }, 400)));
+  const r = await t.post('/api/chargers/CP-LATE/call', {action: 'ClearCache', timeoutMs: 100});
+  assert.equal(r.body.error.code, 'Timeout');
+  await done;
+  await waitFor(async () => (await t.get('/api/state')).body.counters.lateResponses === 1, 'late response counted');
+  assert.deepEqual((await t.get('/api/violations')).body.violations, []);
+}));
+
 test('control API call: bad input is 400, unknown or offline charger is 409', () => withBench({}, async (t) => {
   await t.client('CP-1');
   const bad = [
