@@ -23,49 +23,101 @@ using VT = ValueType;
 using AC = Access;
 using IR = ItemRule;
 
+// Row builders, so each row states only what matters for its type.
+constexpr KeyDef Bool(ConfigKey id, std::string_view name, std::string_view def,
+                      std::string_view storage_key) {
+  return {id, name, VT::kBool, AC::kReadWrite, 0, 1, 0, kNoKey, def, false, storage_key, IR::kNone};
+}
+constexpr KeyDef Int(ConfigKey id, std::string_view name, Access access, int32_t min, int32_t max,
+                     std::string_view def, std::string_view storage_key) {
+  return {id, name, VT::kInt, access, min, max, 0, kNoKey, def, false, storage_key, IR::kNone};
+}
+constexpr KeyDef Measurands(ConfigKey id, std::string_view name, ConfigKey limit,
+                            std::string_view def, std::string_view storage_key) {
+  return {id,  name,  VT::kMeasurandList, AC::kReadWrite, 0, 0, kMaxConfigValueLength, limit,
+          def, false, storage_key,        IR::kNone};
+}
+constexpr KeyDef List(ConfigKey id, std::string_view name, Access access, uint16_t max_len,
+                      ConfigKey limit, ItemRule rule, std::string_view def,
+                      std::string_view storage_key) {
+  return {id, name, VT::kCsl, access, 0, 0, max_len, limit, def, false, storage_key, rule};
+}
+
 // The key table. Ranges and defaults are argued in docs/configuration-keys.md; keep both in step.
-// Row order must equal ConfigKey order (checked below).
-// clang-format off
+// Rows follow ConfigKey order (checked below). Storage keys are written to flash: never rename.
+// A key whose change only takes effect after a reboot gets reboot_required = true.
+using CK = ConfigKey;
 constexpr KeyDef kDefs[] = {
-  // id                                            name                                 type               access          min  max      max_len items_limit                              default                                                         reboot storage key        rule
-  {ConfigKey::kAllowOfflineTxForUnknownId,         "AllowOfflineTxForUnknownId",        VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "false",                                                        false, "cfg_offl_unk",   IR::kNone},
-  {ConfigKey::kAuthorizationCacheEnabled,          "AuthorizationCacheEnabled",         VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "true",                                                         false, "cfg_auth_cache", IR::kNone},
-  {ConfigKey::kAuthorizeRemoteTxRequests,          "AuthorizeRemoteTxRequests",         VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "false",                                                        false, "cfg_auth_remote",IR::kNone},
-  {ConfigKey::kBlinkRepeat,                        "BlinkRepeat",                       VT::kInt,           AC::kReadWrite, 0,   60,      0,     kNoKey,                                  "0",                                                            false, "cfg_blink",      IR::kNone},
-  {ConfigKey::kClockAlignedDataInterval,           "ClockAlignedDataInterval",          VT::kInt,           AC::kReadWrite, 0,   86400,   0,     kNoKey,                                  "0",                                                            false, "cfg_clk_intv",   IR::kNone},
-  {ConfigKey::kConnectionTimeOut,                  "ConnectionTimeOut",                 VT::kInt,           AC::kReadWrite, 10,  3600,    0,     kNoKey,                                  "60",                                                           false, "cfg_conn_to",    IR::kNone},
-  {ConfigKey::kConnectorPhaseRotation,             "ConnectorPhaseRotation",            VT::kCsl,           AC::kReadWrite, 0,   0,       64,    ConfigKey::kConnectorPhaseRotationMaxLength, "NotApplicable",                                        false, "cfg_phase_rot",  IR::kPhaseRotation},
-  {ConfigKey::kConnectorPhaseRotationMaxLength,    "ConnectorPhaseRotationMaxLength",   VT::kInt,           AC::kReadOnly,  1,   5,       0,     kNoKey,                                  "2",                                                            false, "cfg_phase_mx",   IR::kNone},
-  {ConfigKey::kGetConfigurationMaxKeys,            "GetConfigurationMaxKeys",           VT::kInt,           AC::kReadOnly,  1,   100,     0,     kNoKey,                                  "50",                                                           false, "cfg_getcfg_mx",  IR::kNone},
-  {ConfigKey::kHeartbeatInterval,                  "HeartbeatInterval",                 VT::kInt,           AC::kReadWrite, 0,   86400,   0,     kNoKey,                                  "300",                                                          false, "cfg_hb_intv",    IR::kNone},
-  {ConfigKey::kLightIntensity,                     "LightIntensity",                    VT::kInt,           AC::kReadWrite, 0,   100,     0,     kNoKey,                                  "100",                                                          false, "cfg_light",      IR::kNone},
-  {ConfigKey::kLocalAuthorizeOffline,              "LocalAuthorizeOffline",             VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "true",                                                         false, "cfg_auth_offl",  IR::kNone},
-  {ConfigKey::kLocalPreAuthorize,                  "LocalPreAuthorize",                 VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "false",                                                        false, "cfg_pre_auth",   IR::kNone},
-  {ConfigKey::kMaxEnergyOnInvalidId,               "MaxEnergyOnInvalidId",              VT::kInt,           AC::kReadWrite, 0,   1000000, 0,     kNoKey,                                  "0",                                                            false, "cfg_max_e_inv",  IR::kNone},
-  {ConfigKey::kMeterValuesAlignedData,             "MeterValuesAlignedData",            VT::kMeasurandList, AC::kReadWrite, 0,   0,       kMaxConfigValueLength, ConfigKey::kMeterValuesAlignedDataMaxLength, "Energy.Active.Import.Register",          false, "cfg_mval",       IR::kNone},
-  {ConfigKey::kMeterValuesAlignedDataMaxLength,    "MeterValuesAlignedDataMaxLength",   VT::kInt,           AC::kReadOnly,  1,   8,       0,     kNoKey,                                  "6",                                                            false, "cfg_mval_mx",    IR::kNone},
-  {ConfigKey::kMeterValuesSampledData,             "MeterValuesSampledData",            VT::kMeasurandList, AC::kReadWrite, 0,   0,       kMaxConfigValueLength, ConfigKey::kMeterValuesSampledDataMaxLength, "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC", false, "cfg_mvsa", IR::kNone},
-  {ConfigKey::kMeterValuesSampledDataMaxLength,    "MeterValuesSampledDataMaxLength",   VT::kInt,           AC::kReadOnly,  1,   8,       0,     kNoKey,                                  "6",                                                            false, "cfg_mvsa_mx",    IR::kNone},
-  {ConfigKey::kMeterValueSampleInterval,           "MeterValueSampleInterval",          VT::kInt,           AC::kReadWrite, 0,   3600,    0,     kNoKey,                                  "60",                                                           false, "cfg_mv_intv",    IR::kNone},
-  {ConfigKey::kMinimumStatusDuration,              "MinimumStatusDuration",             VT::kInt,           AC::kReadWrite, 0,   3600,    0,     kNoKey,                                  "0",                                                            false, "cfg_min_stat",   IR::kNone},
-  {ConfigKey::kNumberOfConnectors,                 "NumberOfConnectors",                VT::kInt,           AC::kReadOnly,  1,   4,       0,     kNoKey,                                  "1",                                                            false, "cfg_n_conn",     IR::kNone},
-  {ConfigKey::kResetRetries,                       "ResetRetries",                      VT::kInt,           AC::kReadWrite, 0,   5,       0,     kNoKey,                                  "1",                                                            false, "cfg_rst_retry",  IR::kNone},
-  {ConfigKey::kStopTransactionOnEVSideDisconnect,  "StopTransactionOnEVSideDisconnect", VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "true",                                                         false, "cfg_stop_evdisc",IR::kNone},
-  {ConfigKey::kStopTransactionOnInvalidId,         "StopTransactionOnInvalidId",        VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "true",                                                         false, "cfg_stop_inv",   IR::kNone},
-  {ConfigKey::kStopTxnAlignedData,                 "StopTxnAlignedData",                VT::kMeasurandList, AC::kReadWrite, 0,   0,       kMaxConfigValueLength, ConfigKey::kStopTxnAlignedDataMaxLength, "",                                           false, "cfg_stal",       IR::kNone},
-  {ConfigKey::kStopTxnAlignedDataMaxLength,        "StopTxnAlignedDataMaxLength",       VT::kInt,           AC::kReadOnly,  1,   8,       0,     kNoKey,                                  "4",                                                            false, "cfg_stal_mx",    IR::kNone},
-  {ConfigKey::kStopTxnSampledData,                 "StopTxnSampledData",                VT::kMeasurandList, AC::kReadWrite, 0,   0,       kMaxConfigValueLength, ConfigKey::kStopTxnSampledDataMaxLength, "Energy.Active.Import.Register",              false, "cfg_stsa",       IR::kNone},
-  {ConfigKey::kStopTxnSampledDataMaxLength,        "StopTxnSampledDataMaxLength",       VT::kInt,           AC::kReadOnly,  1,   8,       0,     kNoKey,                                  "4",                                                            false, "cfg_stsa_mx",    IR::kNone},
-  {ConfigKey::kSupportedFeatureProfiles,           "SupportedFeatureProfiles",          VT::kCsl,           AC::kReadOnly,  0,   0,       100,   ConfigKey::kSupportedFeatureProfilesMaxLength, "Core",                                              false, "cfg_feat",       IR::kFeatureProfile},
-  {ConfigKey::kSupportedFeatureProfilesMaxLength,  "SupportedFeatureProfilesMaxLength", VT::kInt,           AC::kReadOnly,  1,   6,       0,     kNoKey,                                  "6",                                                            false, "cfg_feat_mx",    IR::kNone},
-  {ConfigKey::kTransactionMessageAttempts,         "TransactionMessageAttempts",        VT::kInt,           AC::kReadWrite, 1,   10,      0,     kNoKey,                                  "3",                                                            false, "cfg_tx_att",     IR::kNone},
-  {ConfigKey::kTransactionMessageRetryInterval,    "TransactionMessageRetryInterval",   VT::kInt,           AC::kReadWrite, 1,   3600,    0,     kNoKey,                                  "60",                                                           false, "cfg_tx_retry",   IR::kNone},
-  {ConfigKey::kUnlockConnectorOnEVSideDisconnect,  "UnlockConnectorOnEVSideDisconnect", VT::kBool,          AC::kReadWrite, 0,   1,       0,     kNoKey,                                  "true",                                                         false, "cfg_unlk_evdisc",IR::kNone},
-  {ConfigKey::kWebSocketPingInterval,              "WebSocketPingInterval",             VT::kInt,           AC::kReadWrite, 0,   3600,    0,     kNoKey,                                  "60",                                                           false, "cfg_ws_ping",    IR::kNone},
-  {ConfigKey::kAuthorizationKey,                   "AuthorizationKey",                  VT::kString,        AC::kWriteOnly, 0,   0,       40,    kNoKey,                                  "",                                                             false, "cfg_auth_key",   IR::kHexSecret},
-  {ConfigKey::kSecurityProfile,                    "SecurityProfile",                   VT::kInt,           AC::kReadWrite, 0,   3,       0,     kNoKey,                                  "0",                                                            false, "cfg_sec_prof",   IR::kNone},
+    Bool(CK::kAllowOfflineTxForUnknownId, "AllowOfflineTxForUnknownId", "false", "cfg_offl_unk"),
+    Bool(CK::kAuthorizationCacheEnabled, "AuthorizationCacheEnabled", "true", "cfg_auth_cache"),
+    Bool(CK::kAuthorizeRemoteTxRequests, "AuthorizeRemoteTxRequests", "false", "cfg_auth_remote"),
+    Int(CK::kBlinkRepeat, "BlinkRepeat", AC::kReadWrite, 0, 60, "0", "cfg_blink"),
+    // 0 = no clock-aligned data.
+    Int(CK::kClockAlignedDataInterval, "ClockAlignedDataInterval", AC::kReadWrite, 0, 86400, "0",
+        "cfg_clk_intv"),
+    Int(CK::kConnectionTimeOut, "ConnectionTimeOut", AC::kReadWrite, 10, 3600, "60", "cfg_conn_to"),
+    List(CK::kConnectorPhaseRotation, "ConnectorPhaseRotation", AC::kReadWrite, 64,
+         CK::kConnectorPhaseRotationMaxLength, IR::kPhaseRotation, "NotApplicable",
+         "cfg_phase_rot"),
+    Int(CK::kConnectorPhaseRotationMaxLength, "ConnectorPhaseRotationMaxLength", AC::kReadOnly, 1,
+        5, "2", "cfg_phase_mx"),
+    Int(CK::kGetConfigurationMaxKeys, "GetConfigurationMaxKeys", AC::kReadOnly, 1, 100, "50",
+        "cfg_getcfg_mx"),
+    // 0 = no periodic Heartbeat (WebSocket ping still watches the link).
+    Int(CK::kHeartbeatInterval, "HeartbeatInterval", AC::kReadWrite, 0, 86400, "300",
+        "cfg_hb_intv"),
+    Int(CK::kLightIntensity, "LightIntensity", AC::kReadWrite, 0, 100, "100", "cfg_light"),
+    Bool(CK::kLocalAuthorizeOffline, "LocalAuthorizeOffline", "true", "cfg_auth_offl"),
+    Bool(CK::kLocalPreAuthorize, "LocalPreAuthorize", "false", "cfg_pre_auth"),
+    Int(CK::kMaxEnergyOnInvalidId, "MaxEnergyOnInvalidId", AC::kReadWrite, 0, 1000000, "0",
+        "cfg_max_e_inv"),
+    Measurands(CK::kMeterValuesAlignedData, "MeterValuesAlignedData",
+               CK::kMeterValuesAlignedDataMaxLength, "Energy.Active.Import.Register", "cfg_mval"),
+    Int(CK::kMeterValuesAlignedDataMaxLength, "MeterValuesAlignedDataMaxLength", AC::kReadOnly, 1,
+        8, "6", "cfg_mval_mx"),
+    Measurands(
+        CK::kMeterValuesSampledData, "MeterValuesSampledData", CK::kMeterValuesSampledDataMaxLength,
+        "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC", "cfg_mvsa"),
+    Int(CK::kMeterValuesSampledDataMaxLength, "MeterValuesSampledDataMaxLength", AC::kReadOnly, 1,
+        8, "6", "cfg_mvsa_mx"),
+    // 0 = no periodic sampled meter values.
+    Int(CK::kMeterValueSampleInterval, "MeterValueSampleInterval", AC::kReadWrite, 0, 3600, "60",
+        "cfg_mv_intv"),
+    Int(CK::kMinimumStatusDuration, "MinimumStatusDuration", AC::kReadWrite, 0, 3600, "0",
+        "cfg_min_stat"),
+    Int(CK::kNumberOfConnectors, "NumberOfConnectors", AC::kReadOnly, 1, 4, "1", "cfg_n_conn"),
+    Int(CK::kResetRetries, "ResetRetries", AC::kReadWrite, 0, 5, "1", "cfg_rst_retry"),
+    Bool(CK::kStopTransactionOnEVSideDisconnect, "StopTransactionOnEVSideDisconnect", "true",
+         "cfg_stop_evdisc"),
+    Bool(CK::kStopTransactionOnInvalidId, "StopTransactionOnInvalidId", "true", "cfg_stop_inv"),
+    Measurands(CK::kStopTxnAlignedData, "StopTxnAlignedData", CK::kStopTxnAlignedDataMaxLength, "",
+               "cfg_stal"),
+    Int(CK::kStopTxnAlignedDataMaxLength, "StopTxnAlignedDataMaxLength", AC::kReadOnly, 1, 8, "4",
+        "cfg_stal_mx"),
+    Measurands(CK::kStopTxnSampledData, "StopTxnSampledData", CK::kStopTxnSampledDataMaxLength,
+               "Energy.Active.Import.Register", "cfg_stsa"),
+    Int(CK::kStopTxnSampledDataMaxLength, "StopTxnSampledDataMaxLength", AC::kReadOnly, 1, 8, "4",
+        "cfg_stsa_mx"),
+    // The ChargePoint may widen this at startup (SetString, Persist::kNo) as it gains profiles.
+    List(CK::kSupportedFeatureProfiles, "SupportedFeatureProfiles", AC::kReadOnly, 100,
+         CK::kSupportedFeatureProfilesMaxLength, IR::kFeatureProfile, "Core", "cfg_feat"),
+    Int(CK::kSupportedFeatureProfilesMaxLength, "SupportedFeatureProfilesMaxLength", AC::kReadOnly,
+        1, 6, "6", "cfg_feat_mx"),
+    Int(CK::kTransactionMessageAttempts, "TransactionMessageAttempts", AC::kReadWrite, 1, 10, "3",
+        "cfg_tx_att"),
+    Int(CK::kTransactionMessageRetryInterval, "TransactionMessageRetryInterval", AC::kReadWrite, 1,
+        3600, "60", "cfg_tx_retry"),
+    Bool(CK::kUnlockConnectorOnEVSideDisconnect, "UnlockConnectorOnEVSideDisconnect", "true",
+         "cfg_unlk_evdisc"),
+    // 0 = no WebSocket ping.
+    Int(CK::kWebSocketPingInterval, "WebSocketPingInterval", AC::kReadWrite, 0, 3600, "60",
+        "cfg_ws_ping"),
+    // Write-only Basic Auth password, hex encoded; empty = not set. Never in source.
+    {CK::kAuthorizationKey, "AuthorizationKey", VT::kString, AC::kWriteOnly, 0, 0, 40, kNoKey, "",
+     false, "cfg_auth_key", IR::kHexSecret},
+    // Only raised by the CSMS; see CheckCsmsPolicy().
+    Int(CK::kSecurityProfile, "SecurityProfile", AC::kReadWrite, 0, 3, "0", "cfg_sec_prof"),
 };
-// clang-format on
 
 constexpr bool IsText(ValueType t) {
   return t == VT::kMeasurandList || t == VT::kCsl || t == VT::kString;
@@ -533,13 +585,18 @@ void Configuration::ApplyDefault(const KeyDef& def) {
 ChangeResult Configuration::Change(std::string_view key, std::string_view value) {
   const Result<ConfigKey> found = Find(key);
   if (!found.ok()) {
-    EVC_LOGI(log_, kTag, "ChangeConfiguration: unknown key '%.*s'", LoggedLength(key), key.data());
+    const std::string_view shown_key = IsPrintableAscii(key) ? key : "<unprintable>";
+    EVC_LOGI(log_, kTag, "ChangeConfiguration: unknown key '%.*s'", LoggedLength(shown_key),
+             shown_key.data());
     return ChangeResult::kNotSupported;
   }
   const KeyDef& def = Definition(*found);
   const int name_len = static_cast<int>(def.name.size());
   const bool secret = def.access == Access::kWriteOnly;
-  const std::string_view shown = secret ? std::string_view("<hidden>") : value;
+  // Never echo a secret, nor control characters that could forge log lines.
+  const std::string_view shown = secret                    ? std::string_view("<hidden>")
+                                 : IsPrintableAscii(value) ? value
+                                                           : std::string_view("<unprintable>");
   if (def.access == Access::kReadOnly) {
     EVC_LOGI(log_, kTag, "ChangeConfiguration %.*s rejected: read-only", name_len, def.name.data());
     return ChangeResult::kRejected;

@@ -388,6 +388,13 @@ TEST_F(ConfigurationTest, AuthorizationKeyIsNeverRevealed) {
   EXPECT_FALSE(sink_.Contains("secretsecret"));
 }
 
+TEST_F(ConfigurationTest, RejectedValuesCannotForgeLogLines) {
+  EXPECT_EQ(ChangeResult::kRejected, config_.Change("HeartbeatInterval", "5\nerror forged"));
+  EXPECT_EQ(ChangeResult::kNotSupported, config_.Change("Foo\nerror forged", "1"));
+  EXPECT_FALSE(sink_.Contains("forged"));
+  EXPECT_TRUE(sink_.Contains("HeartbeatInterval"));
+}
+
 TEST_F(ConfigurationTest, AuthorizationKeyBytesDecodesHex) {
   EXPECT_EQ(Errc::kNotFound, config_.AuthorizationKeyBytes(nullptr, 0).status().code());
   ASSERT_EQ(ChangeResult::kAccepted, config_.Change("AuthorizationKey", kSecret));
