@@ -140,9 +140,18 @@ test('web page: remote start via API, Charging shown, RemoteStop button ends the
     assert.equal(ended.reason, 'Remote');
     assert.ok(Number.isInteger(ended.meterStop) && ended.meterStop >= ended.meterStart);
 
-    // GetConfiguration from the page shows the charger's keys in a table.
+    // ChangeConfiguration, then GetConfiguration from the page (result table).
+    await page.getByTestId(`change-config-key-${kChargerId}`).fill('MeterValueSampleInterval');
+    await page.getByTestId(`change-config-value-${kChargerId}`).fill('5');
+    await page.getByTestId(`change-config-${kChargerId}`).click();
+    await waitForText(page.getByTestId(`cmd-result-${kChargerId}`),
+      (t) => /^ChangeConfiguration: (Accepted|Rejected|RebootRequired|NotSupported)$/.test(t || ''),
+      'ChangeConfiguration result', kStopTimeoutMs);
     await page.getByTestId(`get-config-${kChargerId}`).click();
     await page.getByTestId('config-row-HeartbeatInterval').waitFor({timeout: kStopTimeoutMs});
+    if (!kSimBin) {
+      assert.match(await page.getByTestId('config-row-MeterValueSampleInterval').textContent(), /MeterValueSampleInterval5no/);
+    }
     await waitForText(page.getByTestId(`cmd-result-${kChargerId}`), (t) => /^GetConfiguration: \d+ keys$/.test(t || ''),
       'GetConfiguration result', kStopTimeoutMs);
 
