@@ -38,7 +38,9 @@ class MemoryKvStore final : public storage::KvStore {
       return Errc::kNotFound;
     if (it->second.size() > cap)
       return Errc::kResourceExhausted;
-    memcpy(buf, it->second.data(), it->second.size());
+    if (!it->second.empty()) {
+      memcpy(buf, it->second.data(), it->second.size());
+    }
     return it->second.size();
   }
   Status Set(std::string_view key, const uint8_t* d, size_t len) override {
