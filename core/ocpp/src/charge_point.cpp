@@ -167,6 +167,7 @@ Status ChargePoint::Boot() {
   transport_.SetPingIntervalS(
       static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
   config_version_seen_ = config_.version();
+  credentials_seen_ = CredentialsVersion();
   return result;
 }
 
@@ -257,15 +258,41 @@ void ChargePoint::Poll() {
   const uint64_t now = clock_.MonotonicMs();
   transport_.Poll();
   rpc_.Poll();
-  if (config_.version() != config_version_seen_) {
-    config_version_seen_ = config_.version();
-    transport_.SetPingIntervalS(
-        static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
-  }
+  ApplyConfigChanges(now);
   ManageConnection(now);
   UpdateSession(now);
   FinishPendingWork(now);
   SendNext(now);
+}
+
+uint32_t ChargePoint::CredentialsVersion() const {
+  return config_.ChangeCount(ConfigKey::kAuthorizationKey) +
+         config_.ChangeCount(ConfigKey::kSecurityProfile);
+}
+
+void ChargePoint::ApplyConfigChanges(uint64_t now) {
+  if (config_.version() != config_version_seen_) {
+    config_version_seen_ = config_.version();
+    transport_.SetPingIntervalS(
+        static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
+    if (CredentialsVersion() != credentials_seen_) {
+      // New AuthorizationKey or SecurityProfile: reconnect with them (security whitepaper),
+      // after the ChangeConfiguration.conf has had time to leave.
+      credentials_seen_ = CredentialsVersion();
+      if (!transport_.SetAuthorizationKey(config_.GetString(ConfigKey::kAuthorizationKey)).ok()) {
+        EVC_LOGE(log_, kTag, "transport refused the new AuthorizationKey");
+      }
+      reconnect_at_ms_ = now + timing::kCredentialReconnectDelayMs;
+    }
+  }
+  if (reconnect_at_ms_ != 0 && now >= reconnect_at_ms_) {
+    reconnect_at_ms_ = 0;
+    if (transport_.IsOpen()) {
+      EVC_LOGI(log_, kTag, "reconnecting with new credentials");
+      transport_.Close();
+      next_connect_ms_ = now;
+    }
+  }
 }
 
 void ChargePoint::ManageConnection(uint64_t now) {

@@ -462,6 +462,26 @@ TEST_F(ChargePointTest, WebSocketPingIntervalIsAppliedToTransport) {
   EXPECT_EQ(15u, h.transport.ping_interval_s);
 }
 
+TEST_F(ChargePointTest, NewAuthorizationKeyReconnectsWithIt) {
+  Harness h(kv_);
+  h.BootAccepted();
+  const int connects = h.transport.connects;
+  const std::string key = "0123456789abcdef0123456789abcdef01234567";
+  EXPECT_EQ("Accepted", h.CsmsCall("ChangeConfiguration",
+                                   R"({"key":"AuthorizationKey","value":")" + key + R"("})")
+                            .Str("status"));
+  h.Run(20);
+  EXPECT_EQ(key, h.transport.authorization_key);
+  EXPECT_TRUE(h.transport.IsOpen());  // the answer must leave before we drop the connection
+  h.Run(timing::kCredentialReconnectDelayMs + 100);
+  EXPECT_FALSE(h.transport.IsOpen());
+  EXPECT_EQ(connects + 1, h.transport.connects);
+  // The key never shows in GetConfiguration.
+  h.transport.Open();
+  Frame cfg = h.CsmsCall("GetConfiguration", R"({"key":["AuthorizationKey"]})");
+  EXPECT_EQ(std::string::npos, cfg.text.find(key));
+}
+
 TEST_F(ChargePointTest, GetConfigurationAllKnownUnknownAndTooMany) {
   Harness h(kv_);
   h.BootAccepted();

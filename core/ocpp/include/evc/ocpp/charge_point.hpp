@@ -218,6 +218,8 @@ class ChargePoint final : public RpcHandler {
   void PersistActive();
   void PersistState();
   uint32_t IntervalMs(ConfigKey key) const;
+  uint32_t CredentialsVersion() const;
+  void ApplyConfigChanges(uint64_t now);
 
   Transport& transport_;
   const Clock& clock_;
@@ -249,6 +251,8 @@ class ChargePoint final : public RpcHandler {
   uint64_t last_sent_ms_ = 0;
   uint32_t heartbeat_interval_s_ = 0;
   uint32_t config_version_seen_ = 0;
+  uint32_t credentials_seen_ = 0;  // change count of AuthorizationKey + SecurityProfile
+  uint64_t reconnect_at_ms_ = 0;   // 0 = none scheduled
 
   // Connectors: [0] = the charge point as a whole, [1] = the gun.
   charging::ConnectorStatus status_[2] = {charging::ConnectorStatus::kAvailable,

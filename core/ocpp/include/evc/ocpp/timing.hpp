@@ -16,6 +16,7 @@ constexpr uint32_t kStableConnectionMs = 60000;      // connected this long → 
 constexpr uint32_t kResetGraceMs = 10000;            // wait for StopTransaction before rebooting
 constexpr uint32_t kMeterPersistIntervalMs = 60000;  // energy register written at most this often
 constexpr uint32_t kMaxIntegrationStepMs = 2000;     // a longer gap is not integrated (stale data)
+constexpr uint32_t kCredentialReconnectDelayMs = 1000;  // let the ChangeConfiguration.conf leave
 constexpr uint32_t kMsPerSecond = 1000;
 
 }  // namespace evc::ocpp::timing

@@ -47,6 +47,9 @@ class Transport {
   virtual Status Send(std::string_view text) = 0;
   // WebSocket ping period in seconds (0 = off). A missing pong closes with kPingTimeout.
   virtual void SetPingIntervalS(uint32_t seconds) = 0;
+  // HTTP Basic Auth password (the OCPP AuthorizationKey) for the next Connect(); empty = none.
+  // kInvalidArgument when the port cannot send it (e.g. too long).
+  virtual Status SetAuthorizationKey(std::string_view key) = 0;
   // Services I/O without blocking and delivers callbacks.
   virtual void Poll() = 0;
 };

@@ -87,6 +87,10 @@ class FakeTransport final : public ocpp::Transport {
     return OkStatus();
   }
   void SetPingIntervalS(uint32_t s) override { ping_interval_s = s; }
+  Status SetAuthorizationKey(std::string_view key) override {
+    authorization_key = std::string(key);
+    return OkStatus();
+  }
   void Poll() override {}
 
   // Test driver side.
@@ -116,6 +120,7 @@ class FakeTransport final : public ocpp::Transport {
   bool open = false;
   int connects = 0;
   uint32_t ping_interval_s = 0;
+  std::string authorization_key;
   std::deque<std::string> sent;
 };
 
