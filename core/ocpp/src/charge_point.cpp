@@ -701,6 +701,7 @@ void ChargePoint::HandleTxResponse(const CallResponse& r) {
       } else {
         hw_.SetOutputEnabled(false);  // keep the transaction, stop the energy
         output_enabled_ = false;
+        Fire(1, ConnectorEvent::kEvseSuspended);
       }
     }
   }
@@ -1079,17 +1080,13 @@ bool ChargePoint::ApplyAvailability(int connector, bool operative) {
 }
 
 void ChargePoint::FinishPendingWork(uint64_t now) {
-  if (reset_pending_) {
-    // Reboot once the StopTransaction has left (or the grace time ran out).
-    const bool stop_delivered =
-        !queue_.Contains(tx_.local_tx, TxMessageKind::kStop) || queue_.empty();
-    if ((queue_.empty() && !rpc_.CallInFlight()) || now >= reset_deadline_ms_ ||
-        (stop_delivered && !tx_.active && queue_.empty())) {
-      reset_pending_ = false;
-      EVC_LOGI(log_, kTag, "%s reset now", reset_hard_ ? "hard" : "soft");
-      observer_->OnRebootRequested(reset_hard_);
-      system_.Reboot(reset_hard_);
-    }
+  // Reboot once everything queued has left (above all the StopTransaction of the reset), or when
+  // the grace time runs out: queued messages are persisted and survive the reboot anyway.
+  if (reset_pending_ && ((queue_.empty() && !rpc_.CallInFlight()) || now >= reset_deadline_ms_)) {
+    reset_pending_ = false;
+    EVC_LOGI(log_, kTag, "%s reset now", reset_hard_ ? "hard" : "soft");
+    observer_->OnRebootRequested(reset_hard_);
+    system_.Reboot(reset_hard_);
   }
 }
 

@@ -653,6 +653,21 @@ TEST_F(ChargePointTest, StartTransactionInvalidIdStopsWhenConfigured) {
   EXPECT_EQ(5, f.Num("transactionId"));
 }
 
+TEST_F(ChargePointTest, StartTransactionInvalidIdSuspendsWhenNotStopping) {
+  Harness h(kv_);
+  h.BootAccepted();
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("StopTransactionOnInvalidId", "false"));
+  h.hw.plugged = true;
+  h.Run(20);
+  h.Expect("StatusNotification");
+  h.CsmsCall("RemoteStartTransaction", R"({"idTag":"BLK"})");
+  h.Run(20);
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Invalid"},"transactionId":6})");
+  EXPECT_TRUE(h.cp->transaction_active());
+  EXPECT_FALSE(h.hw.output);
+  EXPECT_EQ(ConnectorStatus::kSuspendedEVSE, h.Status());
+}
+
 TEST_F(ChargePointTest, ImplausibleTelemetryIsRejectedAndNotIntegrated) {
   Harness h(kv_);
   h.BootAccepted();
