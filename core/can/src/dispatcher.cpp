@@ -1,0 +1,46 @@
+#include "evc/can/dispatcher.hpp"
+
+namespace evc::can {
+
+Status Dispatcher::AddRoute(Channel channel, const IdFilter& filter, FrameHandler* handler) {
+  if (handler == nullptr || Index(channel) >= kChannelCount) {
+    return Errc::kInvalidArgument;
+  }
+  if (route_count_ >= kMaxRoutes) {
+    return Errc::kResourceExhausted;
+  }
+  routes_[route_count_++] = Route{channel, filter, handler};
+  return OkStatus();
+}
+
+void Dispatcher::Dispatch(const Frame& frame, uint64_t now_ms) {
+  if (!frame.Valid()) {
+    ++counters_.invalid;
+    return;
+  }
+  for (size_t i = 0; i < route_count_; ++i) {
+    const Route& r = routes_[i];
+    if (r.filter.Matches(frame)) {
+      ++counters_.routed;
+      ++routed_per_channel_[Index(r.channel)];
+      r.handler->OnFrame(frame, now_ms);
+      return;
+    }
+  }
+  ++counters_.unmatched;
+}
+
+size_t Dispatcher::Pump(uint64_t now_ms, size_t max_frames) {
+  if (max_frames > kMaxFramesPerPump) {
+    max_frames = kMaxFramesPerPump;
+  }
+  size_t taken = 0;
+  Frame f;
+  while (taken < max_frames && bus_.Receive(&f)) {
+    ++taken;
+    Dispatch(f, now_ms);
+  }
+  return taken;
+}
+
+}  // namespace evc::can
