@@ -1,7 +1,9 @@
 #include "evc/posix/lws_transport.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -218,16 +220,45 @@ bool LwsTransport::Init(std::string* error) {
   info.connect_timeout_secs = kConnectTimeoutS;
   info.fd_limit_per_thread = kLwsFdLimit;
   if (url_.tls) {
-    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    if (!config_.ca_bundle_path.empty()) {
-      // Trust exactly the provisioned bundle: lws would otherwise add the OS store as well.
-      info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-      info.client_ssl_ca_filepath = config_.ca_bundle_path.c_str();
+    if (!CreateTlsContext(error)) {
+      return false;
     }
+    // lws takes our SSL_CTX instead of building one (and does not free it). Building it here
+    // makes the trust anchors explicit and avoids an lws 4.1 flaw: every TLS context re-allocates
+    // the process-wide OpenSSL ex_data indexes, so a context lws built would not be freed by
+    // lws_context_destroy() once another lws context exists in the process.
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.provided_client_ssl_ctx = ssl_ctx_;
   }
   context_ = lws_create_context(&info);
   if (context_ == nullptr) {
     *error = "libwebsockets context creation failed";
+    return false;
+  }
+  return true;
+}
+
+bool LwsTransport::CreateTlsContext(std::string* error) {
+  ssl_ctx_ = SSL_CTX_new(TLS_client_method());
+  if (ssl_ctx_ == nullptr) {
+    *error = "OpenSSL: cannot create the TLS context";
+    return false;
+  }
+  // The OCPP security whitepaper requires TLS 1.2 or later.
+  SSL_CTX_set_min_proto_version(ssl_ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_options(ssl_ctx_, SSL_OP_NO_COMPRESSION);
+  // lws also sets SSL_VERIFY_PEER and the host name on every connection; this is the default
+  // for anything else made from this context.
+  SSL_CTX_set_verify(ssl_ctx_, SSL_VERIFY_PEER, nullptr);
+  const bool loaded =
+      config_.ca_bundle_path.empty()
+          ? SSL_CTX_set_default_verify_paths(ssl_ctx_) == 1
+          : SSL_CTX_load_verify_locations(ssl_ctx_, config_.ca_bundle_path.c_str(), nullptr) == 1;
+  ERR_clear_error();
+  if (!loaded) {
+    *error = config_.ca_bundle_path.empty()
+                 ? std::string("OpenSSL: cannot load the system trust store")
+                 : "ca_bundle_path: OpenSSL cannot load " + config_.ca_bundle_path;
     return false;
   }
   return true;
@@ -239,6 +270,9 @@ LwsTransport::~LwsTransport() {
   if (context_ != nullptr) {
     lws_context_destroy(context_);
     context_ = nullptr;
+  }
+  if (ssl_ctx_ != nullptr) {
+    SSL_CTX_free(ssl_ctx_);  // after the context: lws never frees a provided SSL_CTX
   }
 }
 

@@ -11,11 +11,11 @@
 //   "ocpp1.6". lws 4.1 by itself rejects a protocol that was not offered ("HS: PROTOCOL
 //   malformed") but silently ACCEPTS a 101 without the header; both end in
 //   CloseReason::kSubprotocolMismatch here.
-// - TLS (wss://): the server certificate is always verified and its name checked against the
-//   URL host (DNS name or IP address); there is no option to turn this off. With a CA bundle
-//   only that bundle is trusted (the OS store is disabled), without one the OS trust store is
-//   used. Redirects are refused (they would carry the Basic Auth credentials elsewhere). ALPN is
-//   pinned to http/1.1 so a server cannot move the upgrade onto HTTP/2.
+// - TLS (wss://, TLS 1.2 or later): the server certificate is always verified and its name
+//   checked against the URL host (DNS name or IP address); there is no option to turn this off.
+//   With a CA bundle only that bundle is trusted, without one the OS trust store is used. Redirects
+//   are refused (they would carry the Basic Auth credentials elsewhere). ALPN is pinned to http/1.1
+//   so a server cannot move the upgrade onto HTTP/2.
 // - Ping/pong: with a ping interval N > 0, a ping is due every N s; if its pong has not arrived
 //   pong_timeout_ms after it was due, the connection is dropped with kPingTimeout. A half-open
 //   socket is therefore detected within N s + pong_timeout_ms. lws' own idle ping/hang-up is off.
@@ -41,6 +41,7 @@
 
 struct lws;
 struct lws_context;
+struct ssl_ctx_st;
 
 namespace evc::posix {
 
@@ -155,6 +156,10 @@ class LwsTransport final : public ocpp::Transport {
   int last_peer_close_code() const { return peer_close_code_; }
   const WsUrl& url() const { return url_; }
 
+  // One LwsTransport per process is the supported setup: lws 4.1.6 re-allocates OpenSSL's
+  // process-wide ex_data indexes for every TLS context, so creating another lws TLS context
+  // while a wss:// handshake is in progress can fail that handshake.
+
   // Routes libwebsockets' own error/warning lines to logger (process-wide, as lws logging is).
   // nullptr restores lws' default (stderr).
   static void RouteLibraryLogs(Logger* logger);
@@ -172,6 +177,7 @@ class LwsTransport final : public ocpp::Transport {
   LwsTransport(const LwsTransportConfig& config, const WsUrl& url, const Clock& clock,
                Logger* logger);
   bool Init(std::string* error);
+  bool CreateTlsContext(std::string* error);
   int OnLwsEvent(lws* wsi, int reason, void* user, void* in, size_t len);
   bool IsCurrent(lws* wsi) const;
   void OnReceive(lws* wsi, const void* in, size_t len);
@@ -188,6 +194,7 @@ class LwsTransport final : public ocpp::Transport {
   Logger* logger_;
   ocpp::TransportListener* listener_ = nullptr;
   lws_context* context_ = nullptr;
+  ssl_ctx_st* ssl_ctx_ = nullptr;  // OpenSSL SSL_CTX for wss://, owned
   lws* wsi_ = nullptr;
   uintptr_t attempt_id_ = 0;
   State state_ = State::kIdle;
