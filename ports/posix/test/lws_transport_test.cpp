@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "evc/posix/posix_clock.hpp"
+#include "evc/posix/clock.hpp"
 #include "evc/testing/fakes.hpp"
 #include "test_util.hpp"
 #include "ws_test_servers.hpp"

@@ -1,4 +1,4 @@
-#include "evc/posix/posix_clock.hpp"
+#include "evc/posix/clock.hpp"
 
 #include <time.h>
 
