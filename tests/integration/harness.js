@@ -216,6 +216,7 @@ class Env {
     this.sims = [];
     this._refusedAllowed = [];
     this.ignoredRefusals = [];  // see assertNoUnexpectedRefusals()
+    this.notes = [];            // printed as TAP diagnostics after the scenario
   }
 
   static async create(benchOptions = {}) {
@@ -228,6 +229,16 @@ class Env {
       throw err;
     }
     return new Env(bench, tmpDir);
+  }
+
+  // Closes the scenario's bench and starts another with these options (e.g. TLS material that
+  // is made inside the scenario). Only before any simulator is started.
+  async replaceBench(benchOptions) {
+    assert.equal(this.sims.length, 0, 'replaceBench() after a simulator was started');
+    await this.bench.close();
+    this.bench = await startBenchCsms({quiet: true, ...benchOptions});
+    this.wsUrl = this.bench.wsUrl;
+    this.httpUrl = this.bench.httpUrl;
   }
 
   // A fresh (or, given the same name, the same) state directory inside the scenario's temp dir.
@@ -249,6 +260,11 @@ class Env {
     const sim = this.startSim(opts);
     await sim.waitFor(ev('registration', {status: 'Accepted'}));
     return sim;
+  }
+
+  // A line for the test report (TAP diagnostic), e.g. a measured count.
+  note(text) {
+    this.notes.push(text);
   }
 
   // ---- bench HTTP API ----
@@ -367,6 +383,25 @@ class Env {
     }, `${count} x ${action} from ${id}${pred.what ? ' ' + pred.what : ''}`, {timeoutMs, id});
   }
 
+  // Plugs the vehicle in (if not yet), starts a transaction with RemoteStartTransaction and
+  // waits until it charges with a transaction id from the CSMS.
+  // Resolves with {localId, transactionId, meterStartWh, idTag}.
+  async startRemoteTransaction(sim, idTag) {
+    await this.waitConnector(sim.id, 1, 'Available', 'Preparing');
+    let m = sim.mark();
+    if ((await this.connectorStatus(sim.id, 1)) === 'Available') {
+      sim.send('plug');
+      await sim.waitFor(ev('status', {connector: 1, status: 'Preparing'}), {from: m});
+      m = sim.mark();
+    }
+    const r = await this.callOk(sim.id, 'RemoteStartTransaction', {connectorId: 1, idTag});
+    assert.deepEqual(r, {status: 'Accepted'});
+    const started = await sim.waitFor(ev('transaction_started', {idTag}), {from: m});
+    const {transactionId} = await sim.waitFor(ev('transaction_id', {localId: started.localId}), {from: m});
+    await sim.waitFor(ev('status', {connector: 1, status: 'Charging'}), {from: m});
+    return {localId: started.localId, transactionId, meterStartWh: started.meterStartWh, idTag};
+  }
+
   // ---- end-of-scenario checks ----
 
   // Declares refused handshakes as expected: pred(refusedRecord) -> true.
@@ -437,10 +472,11 @@ function scenario(name, options, fn) {
     try {
       await fn(env);
       await env.finish();
+    } finally {
+      for (const n of env.notes) t.diagnostic(n);
       for (const r of env.ignoredRefusals) {
         t.diagnostic(`ignored bench artefact: socket reset of an accepted connection listed as refused: ${JSON.stringify(r)}`);
       }
-    } finally {
       await env.cleanup();
     }
   });
@@ -470,8 +506,8 @@ function makeCa(dir, name) {
   return {cert, key};
 }
 
-// Creates a server certificate for 127.0.0.1 / localhost signed by ca: {cert, key}.
-function makeServerCert(dir, ca, name = 'server') {
+// Creates a server certificate signed by ca, by default for 127.0.0.1 / localhost: {cert, key}.
+function makeServerCert(dir, ca, name = 'server', subjectAltName = 'IP:127.0.0.1,DNS:localhost') {
   const key = path.join(dir, `${name}.key`);
   const csr = path.join(dir, `${name}.csr`);
   const cert = path.join(dir, `${name}.pem`);
@@ -480,10 +516,10 @@ function makeServerCert(dir, ca, name = 'server') {
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature,keyEncipherment',
     'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    `subjectAltName=${subjectAltName}`,
   ].join('\n') + '\n');
   openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'], dir);
+    '-keyout', key, '-out', csr, '-subj', `/CN=${name}`], dir);
   openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
     '-out', cert, '-days', '2', '-extfile', ext], dir);
   return {cert, key};
