@@ -293,7 +293,7 @@ Status LwsTransport::Connect() {
   if (state_ != State::kIdle) {
     return Errc::kFailedPrecondition;
   }
-  if (context_ == nullptr || in_service_) {
+  if (context_ == nullptr) {
     return Errc::kFailedPrecondition;
   }
   request_sent_ = false;
@@ -337,9 +337,12 @@ Status LwsTransport::Connect() {
              url_.host.c_str(), url_.port, url_.path.c_str(),
              auth_header_.empty() ? "" : " (basic auth)");
   }
+  // Connect() may run inside a listener callback, i.e. inside Poll(); keep Poll() non-reentrant
+  // either way.
+  const bool was_in_service = in_service_;
   in_service_ = true;
   lws* w = lws_client_connect_via_info(&ci);
-  in_service_ = false;
+  in_service_ = was_in_service;
   if (attempt_id_ == attempt && state_ == State::kConnecting) {
     if (w != nullptr) {
       wsi_ = w;

@@ -38,7 +38,13 @@ class RecordingListener final : public ocpp::TransportListener {
  public:
   void OnTransportOpen() override { ++opens; }
   void OnTransportMessage(std::string_view text) override { messages.emplace_back(text); }
-  void OnTransportClosed(CloseReason reason) override { closes.push_back(reason); }
+  void OnTransportClosed(CloseReason reason) override {
+    closes.push_back(reason);
+    if (on_closed) {
+      on_closed();
+    }
+  }
+  std::function<void()> on_closed;
   int opens = 0;
   std::vector<std::string> messages;
   std::vector<CloseReason> closes;
@@ -182,6 +188,37 @@ TEST_F(LwsTransportTest, WrongKeyIsRejectedWith401AndANewKeyWorksOnTheNextConnec
   ASSERT_TRUE(t->SetAuthorizationKey(kKey).ok());
   ASSERT_TRUE(Open(*t, server));
   EXPECT_EQ(server.last_authorization, o.required_auth);
+}
+
+TEST_F(LwsTransportTest, ListenerMayReconnectFromInsideOnTransportClosed) {
+  LwsServer::Options o;
+  o.required_auth = "Basic " + testutil::Base64(std::string(kCpId) + ":" + kKey);
+  LwsServer server(o);
+  ASSERT_TRUE(server.ok());
+  LwsTransportConfig c = ConfigFor(server.port());
+  c.authorization_key = "wrong-key-123";
+  auto t = Make(c);
+  ASSERT_NE(t, nullptr);
+  Status reconnect = Errc::kInternal;
+  bool reconnected = false;
+  listener_.on_closed = [&] {
+    if (reconnected) {
+      return;
+    }
+    reconnected = true;
+    reconnect = t->SetAuthorizationKey(kKey);
+    if (reconnect.ok()) {
+      reconnect = t->Connect();  // runs inside Poll(), inside an lws callback
+    }
+  };
+  ASSERT_TRUE(t->Connect().ok());
+  ASSERT_TRUE(Pump(*t, [&] { return listener_.opens > 0 || listener_.closes.size() > 1; },
+                   {&server}));
+  EXPECT_TRUE(reconnect.ok()) << reconnect.name();
+  ASSERT_EQ(listener_.closes.size(), 1u);
+  EXPECT_EQ(listener_.closes[0], CloseReason::kHandshakeRejected);
+  EXPECT_EQ(listener_.opens, 1);
+  EXPECT_TRUE(t->IsOpen());
 }
 
 TEST_F(LwsTransportTest, LwsServerWithoutOcpp16HangsUpAndThatIsAHandshakeRejection) {
