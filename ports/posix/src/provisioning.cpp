@@ -260,7 +260,8 @@ Status LoadProvisioningFile(const std::string& path, Provisioning* out, std::str
     }
     return Status(code);
   };
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO by mistake must not hang the boot; fstat rejects it below.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return fail(Errc::kIo, std::string("cannot open: ") + strerror(errno));
   }

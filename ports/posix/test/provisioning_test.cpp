@@ -267,6 +267,14 @@ TEST_F(ProvisioningFileTest, UnreadableFileIsIoErrorNamingThePath) {
   EXPECT_EQ(error, tmp_.path() + ": not a regular file");
 }
 
+TEST_F(ProvisioningFileTest, FifoIsRefusedWithoutBlocking) {
+  const std::string path = tmp_.File("fifo.json");
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  std::string error;
+  EXPECT_EQ(LoadProvisioningFile(path, nullptr, &error).code(), Errc::kIo);
+  EXPECT_EQ(error, path + ": not a regular file");
+}
+
 TEST_F(ProvisioningFileTest, FileErrorsCarryThePathAndTheField) {
   Doc doc;
   doc.charge_point_id = "7";
