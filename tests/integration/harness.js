@@ -24,6 +24,9 @@ const test = require('node:test');
 
 const REPO_ROOT = process.env.EVC_REPO_ROOT || path.resolve(__dirname, '..', '..');
 const SIM_BIN = process.env.EVC_SIM_BIN || '';
+if (!fs.existsSync(path.join(REPO_ROOT, 'bench-csms', 'node_modules', 'ocpp-rpc'))) {
+  throw new Error(`bench-csms dependencies missing: run 'cd ${path.join(REPO_ROOT, 'bench-csms')} && npm ci'`);
+}
 const {startBenchCsms} = require(path.join(REPO_ROOT, 'bench-csms', 'src', 'server.js'));
 
 const kWaitMs = 20000;             // default bound of every wait
