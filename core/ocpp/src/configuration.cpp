@@ -477,7 +477,8 @@ Status Configuration::Parse(const KeyDef& def, std::string_view in, Parsed* out)
       }
       if (def.rule == ItemRule::kHexSecret && !in.empty()) {
         // Whitepaper: at least 16 bytes, at most 20, sent as hexadecimal digits.
-        if (in.size() < 32 || in.size() > 40 || in.size() % 2 != 0) {
+        if (in.size() < kMinAuthorizationKeyHexDigits ||
+            in.size() > kMaxAuthorizationKeyHexDigits || in.size() % 2 != 0) {
           return Errc::kOutOfRange;
         }
         for (char c : in) {
@@ -863,6 +864,19 @@ Result<size_t> Configuration::AuthorizationKeyBytes(uint8_t* out, size_t cap) co
     out[b] = static_cast<uint8_t>((HexValue(hex[2 * b]) << 4) | HexValue(hex[2 * b + 1]));
   }
   return n;
+}
+
+bool IsValidAuthorizationKey(std::string_view hex) {
+  if (hex.size() < kMinAuthorizationKeyHexDigits || hex.size() > kMaxAuthorizationKeyHexDigits ||
+      hex.size() % 2 != 0) {
+    return false;
+  }
+  for (char c : hex) {
+    if (HexValue(c) < 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace evc::ocpp

@@ -1,5 +1,7 @@
 #include "evc/posix/provisioning.hpp"
 
+#include "evc/ocpp/configuration.hpp"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -224,11 +226,13 @@ Status ParseProvisioning(std::string_view json, const std::string& base_dir, Pro
           error, kFieldAuthorizationKey,
           "missing (required for securityProfile " + std::to_string(p.security_profile) + ")");
     }
-    if (!IsValidAuthorizationKey(p.authorization_key)) {
+    // The OCPP configuration's rule (security whitepaper), so the key is refused here and not
+    // when the firmware imports it into its AuthorizationKey.
+    if (!ocpp::IsValidAuthorizationKey(p.authorization_key)) {
       return Bad(error, kFieldAuthorizationKey,
-                 "must be " + std::to_string(kMinAuthorizationKeyLength) + ".." +
-                     std::to_string(kMaxAuthorizationKeyLength) +
-                     " printable ASCII characters without spaces");
+                 "must be " + std::to_string(ocpp::kMinAuthorizationKeyHexDigits) + ".." +
+                     std::to_string(ocpp::kMaxAuthorizationKeyHexDigits) +
+                     " hexadecimal digits, an even count (16..20 bytes)");
     }
   }
 

@@ -20,7 +20,7 @@ struct Doc {
   std::string csms_url = "\"ws://csms.example.com:8180/steve/websocket/CentralSystemService/\"";
   std::string charge_point_id = "\"CP-0001\"";
   std::string security_profile = "1";
-  std::string authorization_key = "\"0123456789abcdef\"";
+  std::string authorization_key = "\"0123456789abcdef0123456789abcdef\"";
   std::string ca_bundle;  // absent
   std::string extra;
 
@@ -66,14 +66,14 @@ TEST(ProvisioningTest, ValidProfile1Document) {
   EXPECT_EQ(p.csms_url, "ws://csms.example.com:8180/steve/websocket/CentralSystemService/");
   EXPECT_EQ(p.charge_point_id, "CP-0001");
   EXPECT_EQ(p.security_profile, 1);
-  EXPECT_EQ(p.authorization_key, "0123456789abcdef");
+  EXPECT_EQ(p.authorization_key, "0123456789abcdef0123456789abcdef");
   EXPECT_TRUE(p.ca_bundle.empty());
   EXPECT_EQ(p.TransportUrl(),
             "ws://csms.example.com:8180/steve/websocket/CentralSystemService/CP-0001");
   const LwsTransportConfig c = p.ToTransportConfig();
   EXPECT_EQ(c.url, p.TransportUrl());
   EXPECT_EQ(c.charge_point_id, "CP-0001");
-  EXPECT_EQ(c.authorization_key, "0123456789abcdef");
+  EXPECT_EQ(c.authorization_key, "0123456789abcdef0123456789abcdef");
 }
 
 TEST(ProvisioningTest, TransportUrlAddsTheSlashWhenMissing) {
@@ -149,15 +149,17 @@ TEST(ProvisioningTest, OutOfRangeValuesAreNamed) {
   doc.charge_point_id = "\"" + std::string(49, 'a') + "\"";
   EXPECT_TRUE(StartsWith(ParseError(doc), "chargePointId: must be 1..48"));
   doc = Doc();
-  doc.authorization_key = "\"short7!\"";  // 7 characters
-  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 8..40"));
-  doc.authorization_key = "\"" + std::string(41, 'k') + "\"";
-  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 8..40"));
-  doc.authorization_key = "\"has a space\"";
-  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 8..40"));
-  doc.authorization_key = "\"" + std::string(40, 'k') + "\"";
+  doc.authorization_key = "\"" + std::string(30, 'a') + "\"";  // 15 bytes: too short
+  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 32..40 hexadecimal"));
+  doc.authorization_key = "\"" + std::string(42, 'a') + "\"";  // 21 bytes: too long
+  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 32..40 hexadecimal"));
+  doc.authorization_key = "\"" + std::string(33, 'a') + "\"";  // odd count
+  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 32..40 hexadecimal"));
+  doc.authorization_key = "\"" + std::string(40, 'k') + "\"";  // not hexadecimal
+  EXPECT_TRUE(StartsWith(ParseError(doc), "authorizationKey: must be 32..40 hexadecimal"));
+  doc.authorization_key = "\"" + std::string(40, 'F') + "\"";
   EXPECT_EQ(ParseError(doc), "ok");
-  doc.authorization_key = "\"" + std::string(8, 'k') + "\"";
+  doc.authorization_key = "\"" + std::string(32, '0') + "\"";
   EXPECT_EQ(ParseError(doc), "ok");
 }
 

@@ -105,6 +105,12 @@ struct KeyDef {
   ItemRule rule;
 };
 
+// The AuthorizationKey format (security whitepaper): 16..20 bytes written as 32..40 hexadecimal
+// digits. Shared with provisioning so that a key is refused where it is entered, not at import.
+constexpr size_t kMinAuthorizationKeyHexDigits = 32;
+constexpr size_t kMaxAuthorizationKeyHexDigits = 40;
+bool IsValidAuthorizationKey(std::string_view hex);
+
 // ChangeConfiguration.conf status.
 enum class ChangeResult : uint8_t { kAccepted, kRejected, kRebootRequired, kNotSupported };
 // The OCPP spelling: "Accepted", "Rejected", "RebootRequired", "NotSupported".
