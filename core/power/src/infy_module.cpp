@@ -203,7 +203,16 @@ void InfyModule::OnFrame(const can::Frame& frame, uint64_t now_ms) {
         status_ = s;
         status_at_ms_ = now_ms;
         have_status_ = true;
-        if (!target_.on && s.dc_side_off && now_ms > off_since_ms_) {
+        if (target_.on && s.Families().Any()) {
+          // A module reporting a fault is commanded off at once; the owner restarts it (if
+          // the supervisor allows) once the fault has cleared.
+          ++counters_.fault_stops;
+          target_ = Target{};
+          off_since_ms_ = now_ms;
+          off_confirmed_ = false;
+          command_dirty_ = true;
+          SendOff(now_ms);
+        } else if (!target_.on && s.dc_side_off && now_ms > off_since_ms_) {
           off_confirmed_ = true;
         }
       }

@@ -354,6 +354,28 @@ TEST_F(InfyModuleTest, FaultFlagsSurfaceByFamilyAndBlockStart) {
   EXPECT_TRUE(module.SetTarget(On(60, 10), now).ok());
 }
 
+TEST_F(InfyModuleTest, FaultWhileOnStopsTheModuleAtOnce) {
+  Run(100);
+  ASSERT_TRUE(module.SetTarget(On(60, 10), now).ok());
+  Run(1500);
+  ASSERT_TRUE(sim.on);
+  sim.status.output_over_voltage = true;
+  const uint64_t fault_at = now;
+  while (module.counters().fault_stops == 0 && now - fault_at < 5000) {
+    Tick();
+  }
+  EXPECT_EQ(module.counters().fault_stops, 1u);
+  EXPECT_FALSE(module.target().on);
+  sim.Serve(bus);  // the OFF was sent from OnFrame, in the same tick as the status reply
+  EXPECT_FALSE(sim.on);
+  EXPECT_TRUE(module.Health(now).faults.output);
+  EXPECT_LE(now - fault_at, t::kInfyPollPeriodMs + kTick);
+  // No ON is sent again by the keep-alive.
+  sim.seen.clear();
+  Run(3000);
+  EXPECT_EQ(sim.CountOnOff(true), 0);
+}
+
 TEST_F(InfyModuleTest, GarbageIsCountedAndDoesNotKeepTheModuleOnline) {
   sim.Silence();
   uint8_t d[8] = {};

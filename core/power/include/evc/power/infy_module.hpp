@@ -16,6 +16,8 @@
 //     capability (0x0A) until known, then every kInfyCapabilityRefreshMs.
 //   - No valid answer for kInfyOfflineTimeoutMs -> offline. Going offline drops an ON target to
 //     OFF: a module that comes back never resumes on its own; the owner must start it again.
+//   - A status reply with any fault family while ON drops the target to OFF and sends OFF at
+//     once (counted in fault_stops); restarting is the owner's decision.
 //   - Telemetry() is valid only while the last output reading is younger than
 //     kInfyTelemetryStaleMs and the module is online.
 //   - Frames that fail to decode are counted (infy::DecodeStats) and otherwise ignored.
@@ -74,6 +76,7 @@ struct ModuleCounters {
   uint32_t offline_events = 0;
   uint32_t refused_targets = 0;
   uint32_t off_commands = 0;  // OFF frames sent
+  uint32_t fault_stops = 0;   // ON targets dropped because the module reported a fault
 };
 
 class InfyModule final : public can::FrameHandler {
