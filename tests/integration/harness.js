@@ -65,6 +65,23 @@ function randomHexKey(bytes = 20) {
 
 // ---- the simulator process ---------------------------------------------------------------------
 
+// Simulators of this process that still run. evc-sim keeps running when its stdin closes (its
+// headless mode), so if the test process ends early (error, SIGTERM/SIGINT from CTest or a
+// user) the children are killed here rather than left behind.
+const liveChildren = new Set();
+const liveTmpDirs = new Set();
+function emergencyCleanup() {
+  for (const c of liveChildren) c.kill('SIGKILL');
+  for (const d of liveTmpDirs) fs.rmSync(d, {recursive: true, force: true});
+}
+process.on('exit', emergencyCleanup);
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.once(sig, () => {
+    emergencyCleanup();
+    process.kill(process.pid, sig);
+  });
+}
+
 class Sim {
   // opts: {id, stateDir, csms, provision, ca, config: ['K=V'], extraArgs: []}
   constructor(opts) {
@@ -88,6 +105,7 @@ class Sim {
     this.args = args;
 
     this.child = spawn(SIM_BIN, args, {stdio: ['pipe', 'pipe', 'pipe']});
+    liveChildren.add(this.child);
     this.child.stdin.on('error', () => {});  // writing to a dead process is reported elsewhere
     readline.createInterface({input: this.child.stdout}).on('line', (line) => this._onLine(line));
     readline.createInterface({input: this.child.stderr}).on('line', (line) => {
@@ -97,6 +115,7 @@ class Sim {
     });
     this.exited = new Promise((resolve) => {
       this.child.once('close', (code, signal) => {
+        liveChildren.delete(this.child);
         this.exit = {code, signal};
         for (const w of this._waiters) w.onExit();
         resolve(this.exit);
@@ -224,11 +243,13 @@ class Env {
 
   static async create(benchOptions = {}) {
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'evc-integ-'));
+    liveTmpDirs.add(tmpDir);
     let bench;
     try {
       bench = await startBenchCsms({quiet: true, ...benchOptions});
     } catch (err) {
       fs.rmSync(tmpDir, {recursive: true, force: true});
+      liveTmpDirs.delete(tmpDir);
       throw err;
     }
     return new Env(bench, tmpDir);
@@ -459,6 +480,7 @@ class Env {
     await Promise.all(this.sims.map((s) => s.kill()));
     await this.bench.close().catch(() => {});
     fs.rmSync(this.tmpDir, {recursive: true, force: true});
+    liveTmpDirs.delete(this.tmpDir);
   }
 }
 

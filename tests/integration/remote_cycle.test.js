@@ -57,6 +57,10 @@ scenario('full cycle: plug, RemoteStart, Charging, MeterValues, RemoteStop, Fini
     assert.equal(stopCall.payload.transactionId, transactionId);
     assert.equal(stopCall.payload.reason, 'Remote');
 
+    // Finishing reaches the bench before the cable is pulled (the core reports only the latest
+    // status of a connector once the link is free, so a shorter Finishing would not show).
+    await env.waitConnector(kId, 1, 'Finishing');
+
     m = sim.mark();
     sim.send('unplug');
     await sim.waitFor(ev('status', {connector: 1, status: 'Available'}), {from: m});
