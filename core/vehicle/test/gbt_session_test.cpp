@@ -610,5 +610,18 @@ TEST_F(GbtSessionTest, StartAgainBeginsAFreshSession) {
   EXPECT_EQ(from_charger.size(), sent);
 }
 
+TEST(GbtRoute, FilterTakesBmsFramesOnly) {
+  uint8_t d[8] = {};
+  EXPECT_TRUE(kBmsFrameFilter.Matches(
+      j1939::MakeFrame(6, 0x1000, gbt::kBmsAddress, gbt::kChargerAddress, d, 5)));
+  EXPECT_TRUE(kBmsFrameFilter.Matches(j1939::MakeFrame(
+      j1939::kTpPriority, j1939::kPgnTpCm, gbt::kBmsAddress, j1939::kGlobalAddress, d, 8)));
+  EXPECT_FALSE(kBmsFrameFilter.Matches(
+      j1939::MakeFrame(6, 0x0800, gbt::kChargerAddress, gbt::kBmsAddress, d, 8)));
+  can::Frame std_frame;
+  std_frame.id = 0x0F4;
+  EXPECT_FALSE(kBmsFrameFilter.Matches(std_frame));
+}
+
 }  // namespace
 }  // namespace evc::vehicle

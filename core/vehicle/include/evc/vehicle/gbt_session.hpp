@@ -28,6 +28,10 @@
 
 namespace evc::vehicle {
 
+// Dispatcher route for the vehicle channel: every extended frame the BMS sends (source address
+// 0xF4), addressed to us or broadcast (BAM).
+constexpr can::IdFilter kBmsFrameFilter{gbt::kBmsAddress, 0xFF, true};
+
 enum class GbtPhase : uint8_t {
   kIdle,
   kHandshake,
