@@ -16,6 +16,10 @@ constexpr ErrorInfo kTable[] = {
     {E::kCanRxOverflow, "CAN_RX_OVERFLOW", S::kWarning, "NoError", "EVC-102",
      "Received CAN frames were dropped because the receive ring was full.",
      "None if rare; if it repeats, report with logs (bus load too high for the firmware)."},
+    {E::kCanBusRecovering, "CAN_BUS_RECOVERING", S::kError, "OtherError", "EVC-103",
+     "A CAN bus went bus-off; the firmware is restarting the controller. Charging stopped because "
+     "the module or vehicle cannot be reached meanwhile.",
+     "None if it clears within seconds; if it repeats, check wiring and termination."},
     {E::kModuleOffline, "MODULE_OFFLINE", S::kFault, "OtherError", "EVC-110",
      "The power module stopped answering on CAN.",
      "Check the module's AC supply, its CAN connection and its address setting; reset the "

@@ -79,8 +79,11 @@ Decision Supervisor::Evaluate(const Inputs& in, bool estop_pressed) {
       raise(ErrorCode::kOverTemperature);
   }
 
-  if (in.can_faulted)
+  if (in.can_faulted) {
     raise(ErrorCode::kCanBusOff);
+  } else if (in.can_recovering) {
+    raise(ErrorCode::kCanBusRecovering);
+  }
   if (!in.module_healthy && in.module_fault != ErrorCode::kNone)
     raise(in.module_fault);
   if (!in.storage_ok)
@@ -88,8 +91,8 @@ Decision Supervisor::Evaluate(const Inputs& in, bool estop_pressed) {
 
   // Session interlocks: only meaningful while a session wants energy.
   bool interlocks = in.gun_connected && in.gun_locked && in.bms_alive && in.battery_in_range &&
-                    in.module_healthy && in.telemetry_fresh && !in.can_faulted && in.storage_ok &&
-                    in.measurements_valid;
+                    in.module_healthy && in.telemetry_fresh && !in.can_faulted &&
+                    !in.can_recovering && in.storage_ok && in.measurements_valid;
   if (in.ocpp_permits && in.contactor_commanded_closed) {
     // While energy flows, losing an interlock is a fault with a name, not just "no permit".
     if (in.gun_connected && !in.gun_locked)

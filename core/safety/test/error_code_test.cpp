@@ -68,6 +68,8 @@ TEST(ErrorCode, SafetyRelevantCodesStopAndLatch) {
     EXPECT_TRUE(Latches(Describe(c).severity)) << Describe(c).name;
   }
   EXPECT_TRUE(StopsCharging(Describe(ErrorCode::kBmsTimeout).severity));
+  EXPECT_TRUE(StopsCharging(Describe(ErrorCode::kCanBusRecovering).severity));
+  EXPECT_FALSE(Latches(Describe(ErrorCode::kCanBusRecovering).severity));
   EXPECT_FALSE(StopsCharging(Describe(ErrorCode::kVehicleRequestedStop).severity));
   EXPECT_EQ(Severity::kCritical, Describe(ErrorCode::kContactorWelded).severity);
 }

@@ -160,6 +160,16 @@ TEST_F(SupervisorTest, MoreSevereFaultReplacesLesserOne) {
   EXPECT_EQ(ErrorCode::kContactorWelded, Tick(in).fault);  // not downgraded
 }
 
+TEST_F(SupervisorTest, CanRecoveringStopsWithoutLatching) {
+  Inputs in = Charging();
+  in.can_recovering = true;
+  Decision d = Tick(in);
+  EXPECT_FALSE(d.permit);
+  EXPECT_EQ(ErrorCode::kCanBusRecovering, d.fault);
+  EXPECT_EQ(ErrorCode::kNone, sup_.latched());
+  EXPECT_TRUE(Tick(Charging()).permit);
+}
+
 TEST_F(SupervisorTest, CanAndModuleFaultsAreReportedWithTheirCodes) {
   Inputs in = Charging();
   in.can_faulted = true;

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "evc/safety/error_code.hpp"
+
 namespace evc::charging {
 
 struct Telemetry {
@@ -27,6 +29,15 @@ class ChargerHardware {
   virtual Telemetry ReadTelemetry() const = 0;
   // Releases the gun lock. False when the lock did not open.
   virtual bool UnlockConnector() = 0;
+
+  // The fault in force (kNone if none). A fault whose severity stops charging has already cut
+  // the output when it is reported here.
+  virtual safety::ErrorCode Fault() const { return safety::ErrorCode::kNone; }
+  // Why the hardware side ended the session by itself, once (then kNone until the next end).
+  enum class EndCause : uint8_t { kNone, kVehicleFinished, kFault };
+  virtual EndCause TakeEndCause() { return EndCause::kNone; }
+  // An operator's reset of a latched fault. False when the cause is still present.
+  virtual bool ResetFault() { return true; }
 };
 
 // Restart of the whole device, provided by the port (esp_restart, or re-exec in the simulator).

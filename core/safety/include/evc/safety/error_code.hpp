@@ -14,6 +14,7 @@ enum class ErrorCode : uint16_t {
   // CAN
   kCanBusOff = 101,
   kCanRxOverflow = 102,
+  kCanBusRecovering = 103,
   // Power module
   kModuleOffline = 110,
   kModuleInputFault = 111,

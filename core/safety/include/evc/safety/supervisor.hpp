@@ -38,6 +38,7 @@ struct Inputs {
   ErrorCode module_fault = ErrorCode::kNone;   // which module fault, when not healthy
   bool telemetry_fresh = false;                // module telemetry newer than its freshness limit
   bool can_faulted = false;                    // CAN bus-off recovery gave up
+  bool can_recovering = false;                 // a bus is off and being recovered right now
   ErrorCode vehicle_fault = ErrorCode::kNone;  // BEM / BSM fault reported by the vehicle
   bool contactor_commanded_closed = false;
   bool contactor_feedback_closed = false;
