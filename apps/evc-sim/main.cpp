@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "evc/charging/charger_stack.hpp"
 #include "evc/common/json_writer.hpp"
 #include "evc/ocpp/charge_point.hpp"
 #include "evc/ocpp/configuration.hpp"
@@ -24,7 +25,8 @@
 #include "evc/posix/lws_transport.hpp"
 #include "evc/posix/provisioning.hpp"
 #include "evc/posix/random.hpp"
-#include "evc/sim/sim_vehicle.hpp"
+#include "evc/safety/error_code.hpp"
+#include "evc/sim/sim_world.hpp"
 
 namespace {
 
@@ -78,7 +80,7 @@ class Events {
 
 class EventObserver final : public evc::ocpp::ChargePointObserver {
  public:
-  EventObserver(Events& ev, evc::sim::SimVehicle& vehicle) : ev_(ev), vehicle_(vehicle) {}
+  EventObserver(Events& ev, evc::sim::SimWorld& world) : ev_(ev), world_(world) {}
   void OnConnection(bool connected, evc::ocpp::CloseReason reason) override {
     auto& w = ev_.Begin("connection").Field("connected", connected);
     if (!connected) {
@@ -126,7 +128,7 @@ class EventObserver final : public evc::ocpp::ChargePointObserver {
   }
   void OnMeterSample(int64_t energy_wh, float power_w) override {
     auto& w = ev_.Begin("meter").Field("energyWh", energy_wh);
-    w.Key("powerW").Decimal(power_w, 0).Key("soc").Decimal(vehicle_.soc(), 1);
+    w.Key("powerW").Decimal(power_w, 0).Key("soc").Decimal(world_.bms().soc(), 1);
     ev_.End();
   }
   void OnMessage(bool outgoing, std::string_view action) override {
@@ -140,7 +142,7 @@ class EventObserver final : public evc::ocpp::ChargePointObserver {
 
  private:
   Events& ev_;
-  evc::sim::SimVehicle& vehicle_;
+  evc::sim::SimWorld& world_;
 };
 
 class SimSystem final : public evc::charging::SystemControl {
@@ -162,16 +164,70 @@ struct Options {
   std::vector<std::string> config;  // KEY=VALUE applied through ChangeConfiguration rules
   bool trust_system_time = false;
   bool verbose = false;
+  bool exit_on_eof = false;
+  double soc = -1;  // initial battery SoC; < 0: the model's default
+};
+
+// Watches the hardware side for changes worth an event: faults, contactor, controller phase.
+class HardwareEvents {
+ public:
+  HardwareEvents(Events& ev, evc::sim::SimWorld& world) : ev_(ev), world_(world) {}
+  void Poll(const evc::charging::ChargerStack& stack) {
+    const evc::charging::Controller& ctl = stack.controller();
+    const evc::safety::ErrorCode fault = ctl.Fault();
+    if (fault != fault_) {
+      fault_ = fault;
+      const evc::safety::ErrorInfo& info = evc::safety::Describe(fault);
+      ev_.Begin("fault")
+          .Field("code", static_cast<int64_t>(fault))
+          .Field("name", info.name)
+          .Field("severity", evc::safety::SeverityName(info.severity))
+          .Field("ocppErrorCode", info.ocpp_error_code)
+          .Field("vendorErrorCode", info.vendor_error_code);
+      ev_.End();
+    }
+    const bool closed = world_.io().ContactorFeedbackClosed();
+    const bool commanded = world_.io().ContactorCommandedClosed();
+    if (closed != contactor_closed_ || commanded != contactor_commanded_) {
+      contactor_closed_ = closed;
+      contactor_commanded_ = commanded;
+      ev_.Begin("contactor").Field("commandedClosed", commanded).Field("feedbackClosed", closed);
+      ev_.End();
+    }
+    if (ctl.phase() != phase_) {
+      phase_ = ctl.phase();
+      ev_.Begin("control_phase")
+          .Field("phase", evc::charging::ControlPhaseName(phase_))
+          .Field("gbt", evc::vehicle::GbtPhaseName(stack.gbt().phase()));
+      ev_.End();
+    }
+  }
+  void Reset() {
+    fault_ = evc::safety::ErrorCode::kNone;
+    phase_ = evc::charging::ControlPhase::kIdle;
+  }
+
+ private:
+  Events& ev_;
+  evc::sim::SimWorld& world_;
+  evc::safety::ErrorCode fault_ = evc::safety::ErrorCode::kNone;
+  bool contactor_closed_ = false;
+  bool contactor_commanded_ = false;
+  evc::charging::ControlPhase phase_ = evc::charging::ControlPhase::kIdle;
 };
 
 void Usage() {
-  fprintf(stderr,
-          "usage: evc-sim --csms URL --id ID --state-dir DIR [--provision FILE] [--ca FILE]\n"
-          "               [--config KEY=VALUE]... [--trust-system-time] [--verbose]\n"
-          "  URL is the CSMS base (ws:// or wss://); the charge point id is appended.\n"
-          "  --provision FILE  provisioning JSON (csmsUrl, chargePointId, securityProfile,\n"
-          "                    authorizationKey, caBundle); --csms/--id/--ca override it.\n"
-          "Commands on stdin: plug, unplug, swipe <idTag>, soc <percent>, status, help, quit\n");
+  fprintf(
+      stderr,
+      "usage: evc-sim --csms URL --id ID --state-dir DIR [--provision FILE] [--ca FILE]\n"
+      "               [--config KEY=VALUE]... [--soc PERCENT] [--trust-system-time]\n"
+      "               [--exit-on-eof] [--verbose]\n"
+      "  URL is the CSMS base (ws:// or wss://); the charge point id is appended.\n"
+      "  --provision FILE  provisioning JSON (csmsUrl, chargePointId, securityProfile,\n"
+      "                    authorizationKey, caBundle); --csms/--id/--ca override it.\n"
+      "Commands on stdin (see README.md): plug, unplug, swipe <idTag>, soc <percent>,\n"
+      "  estop, estop-release, reset-fault, module-fault <kind>|clear, bus-off [module|vehicle],\n"
+      "  bms-silence <ms>, contactor-weld, status, help, quit\n");
 }
 
 bool ParseArgs(int argc, char** argv, Options* o) {
@@ -206,6 +262,19 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->verbose = true;
       continue;
     }
+    if (a == "--exit-on-eof") {
+      o->exit_on_eof = true;
+      continue;
+    }
+    if (a == "--soc" && next(&v)) {
+      char* end = nullptr;
+      o->soc = strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || o->soc < 0 || o->soc > 100) {
+        fprintf(stderr, "evc-sim: --soc takes a number from 0 to 100\n");
+        return false;
+      }
+      continue;
+    }
     fprintf(stderr, "evc-sim: unknown or incomplete argument '%s'\n", a.c_str());
     return false;
   }
@@ -217,6 +286,7 @@ struct Firmware {
   std::unique_ptr<evc::posix::FileKvStore> kv;
   std::unique_ptr<evc::ocpp::Configuration> config;
   std::unique_ptr<evc::posix::LwsTransport> transport;
+  std::unique_ptr<evc::charging::ChargerStack> stack;
   std::unique_ptr<ChargePoint> cp;
 };
 
@@ -268,15 +338,28 @@ int main(int argc, char** argv) {
   evc::XoshiroRng rng(seed.ok() ? *seed : clock.MonotonicMs());
   Events events(clock);
   events.set_start(clock.MonotonicMs());
-  evc::sim::SimVehicle vehicle;
-  EventObserver observer(events, vehicle);
+  evc::sim::SimBatteryParams battery;
+  if (opt.soc >= 0) {
+    battery.soc_percent = opt.soc;
+  }
+  evc::sim::SimWorld world(battery);
+  if (!world.Attach().ok()) {
+    events.Error("simulated hardware could not be assembled");
+    return 1;
+  }
+  EventObserver observer(events, world);
+  HardwareEvents hw_events(events, world);
   SimSystem system;
 
   Firmware fw;
   auto boot = [&]() -> bool {
+    // A reboot rebuilds the firmware's RAM state; the simulated hardware stays as it is.
+    world.io().set_estop_handler(nullptr);
     fw.cp.reset();
+    fw.stack.reset();
     fw.transport.reset();
     fw.config.reset();
+    fw.kv.reset();
     fw.kv = std::make_unique<evc::posix::FileKvStore>(opt.state_dir + "/kv", &log);
     if (!fw.kv->Open().ok()) {
       events.Error("state store cannot be opened");
@@ -323,10 +406,20 @@ int main(int argc, char** argv) {
     id.model = "EVC-DC-LEV-SIM";
     id.serial_number = prov.charge_point_id.c_str();
     id.firmware_version = kFirmwareVersion;
+    fw.stack = std::make_unique<evc::charging::ChargerStack>(
+        clock, log, world.module_bus(), world.vehicle_bus(), world.io(),
+        evc::charging::DefaultLevChargerConfig());
+    if (!fw.stack->Init().ok()) {
+      events.Error("charger stack could not be initialised");
+      return false;
+    }
+    world.io().set_estop_handler(&fw.stack->emergency_stop());
+    hw_events.Reset();
     fw.cp = std::make_unique<ChargePoint>(
-        evc::ocpp::ChargePointDeps{*fw.transport, clock, rng, log, *fw.kv, *fw.config, vehicle,
-                                   system},
+        evc::ocpp::ChargePointDeps{*fw.transport, clock, rng, log, *fw.kv, *fw.config,
+                                   fw.stack->controller(), system},
         id, &observer);
+
     const evc::Status s = fw.cp->Boot();
     events.Begin("boot")
         .Field("chargePointId", prov.charge_point_id)
@@ -342,18 +435,23 @@ int main(int argc, char** argv) {
   size_t line_len = 0;
   bool line_too_long = false;
   bool stdin_open = true;
-  uint64_t last_tick = clock.MonotonicMs();
   int exit_code = 0;
 
   auto status_report = [&]() {
     ChargePoint& cp = *fw.cp;
+    const evc::charging::Controller& ctl = fw.stack->controller();
     auto& w = events.Begin("status_report");
     w.Field("connected", cp.connected())
         .Field("registration", evc::ocpp::RegistrationStatusName(cp.registration()))
         .Field("connector0", evc::charging::ConnectorStatusName(cp.status(0)))
         .Field("connector1", evc::charging::ConnectorStatusName(cp.status(1)))
-        .Field("plugged", vehicle.plugged())
-        .Field("output", vehicle.output())
+        .Field("plugged", world.io().GunConnected())
+        .Field("gunLocked", world.io().GunLocked())
+        .Field("contactorClosed", world.io().ContactorFeedbackClosed())
+        .Field("estopPressed", world.io().EmergencyStopPressed())
+        .Field("controlPhase", evc::charging::ControlPhaseName(ctl.phase()))
+        .Field("gbtPhase", evc::vehicle::GbtPhaseName(fw.stack->gbt().phase()))
+        .Field("fault", evc::safety::Describe(ctl.Fault()).name)
         .Field("transactionActive", cp.transaction_active())
         .Field("transactionId", static_cast<int64_t>(cp.transaction_id()))
         .Field("energyWh", cp.energy_register_wh())
@@ -361,26 +459,46 @@ int main(int argc, char** argv) {
         .Field("txMessagesDropped", static_cast<int64_t>(cp.counters().tx_messages_dropped))
         .Field("framesDroppedUnreadable",
                static_cast<int64_t>(cp.rpc_counters().dropped_unreadable))
-        .Field("callErrorsSent", static_cast<int64_t>(cp.rpc_counters().call_errors_sent));
-    w.Key("soc").Decimal(vehicle.soc(), 1);
+        .Field("callErrorsSent", static_cast<int64_t>(cp.rpc_counters().call_errors_sent))
+        .Field("canBusOffCount",
+               static_cast<int64_t>(world.module_bus().Counters().bus_off_count +
+                                    world.vehicle_bus().Counters().bus_off_count));
+    w.Key("outputVoltageV").Decimal(world.module().output_voltage_v(), 1);
+    w.Key("outputCurrentA").Decimal(world.module().output_current_a(), 1);
+    w.Key("soc").Decimal(world.bms().soc(), 1);
     events.End();
   };
 
+  // Parses a whole non-negative decimal number; false on anything else.
+  auto parse_number = [](const std::string& text, double lo, double hi, double* out) {
+    char* end = nullptr;
+    const double v = strtod(text.c_str(), &end);
+    if (text.empty() || end == text.c_str() || *end != '\0' || !(v >= lo && v <= hi)) {
+      return false;
+    }
+    *out = v;
+    return true;
+  };
+
   auto command = [&](std::string cmd) -> bool {
-    while (!cmd.empty() && (cmd.back() == '\r' || cmd.back() == ' '))
+    while (!cmd.empty() && (cmd.back() == '\r' || cmd.back() == ' ')) {
       cmd.pop_back();
-    if (cmd.empty())
+    }
+    if (cmd.empty()) {
       return true;
+    }
     const size_t sp = cmd.find(' ');
     const std::string verb = cmd.substr(0, sp);
     const std::string arg = sp == std::string::npos ? "" : cmd.substr(sp + 1);
+    const uint64_t now = clock.MonotonicMs();
+    double number = 0;
     if (verb == "quit" || verb == "exit") {
       return false;
     } else if (verb == "plug" && arg.empty()) {
-      vehicle.Plug();
+      world.Plug(now);
       events.Simple("plugged");
     } else if (verb == "unplug" && arg.empty()) {
-      vehicle.Unplug();
+      world.Unplug();
       events.Simple("unplugged");
     } else if (verb == "swipe" && !arg.empty()) {
       if (arg.size() > evc::ocpp::kIdTagLength) {
@@ -390,21 +508,70 @@ int main(int argc, char** argv) {
         events.End();
         fw.cp->PresentIdTag(arg);
       }
-    } else if (verb == "soc" && !arg.empty()) {
-      char* end = nullptr;
-      const double v = strtod(arg.c_str(), &end);
-      if (end == arg.c_str() || *end != '\0' || v < 0 || v > 100) {
+    } else if (verb == "soc") {
+      if (!parse_number(arg, 0, 100, &number)) {
         events.Error("soc takes a number from 0 to 100");
       } else {
-        vehicle.SetSoc(v);
-        events.Begin("soc").Key("soc").Decimal(v, 1);
+        world.bms().SetSoc(number);
+        events.Begin("soc").Key("soc").Decimal(number, 1);
         events.End();
       }
+    } else if (verb == "estop" && arg.empty()) {
+      world.io().PressEmergencyStop();  // runs the firmware's E-stop interrupt handler now
+      events.Begin("estop")
+          .Field("pressed", true)
+          .Field("contactorCommandedClosed", world.io().ContactorCommandedClosed());
+      events.End();
+    } else if (verb == "estop-release" && arg.empty()) {
+      world.io().ReleaseEmergencyStop();
+      events.Begin("estop").Field("pressed", false);
+      events.End();
+    } else if (verb == "reset-fault" && arg.empty()) {
+      const bool ok = fw.stack->controller().ResetFault();
+      events.Begin("reset_fault").Field("accepted", ok);
+      events.End();
+    } else if (verb == "module-fault" && !arg.empty()) {
+      evc::sim::SimModuleFault kind;
+      if (arg == "clear") {
+        world.module().ClearFaults();
+        events.Begin("module_fault").Field("kind", "clear");
+        events.End();
+      } else if (evc::sim::ParseSimModuleFault(arg, &kind)) {
+        world.module().SetFault(kind, true);
+        events.Begin("module_fault").Field("kind", evc::sim::SimModuleFaultName(kind));
+        events.End();
+      } else {
+        events.Begin("error")
+            .Field("message", "unknown module fault")
+            .Field("kinds",
+                   "over-temperature, fan, output-over-voltage, output-short, input, comm-silence, "
+                   "clear");
+        events.End();
+      }
+    } else if (verb == "bus-off" && (arg.empty() || arg == "module" || arg == "vehicle")) {
+      evc::sim::SimCanBus& bus = arg == "vehicle" ? world.vehicle_bus() : world.module_bus();
+      bus.ForceBusOff();
+      events.Begin("bus_off").Field("bus", arg == "vehicle" ? "vehicle" : "module");
+      events.End();
+    } else if (verb == "bms-silence") {
+      if (!parse_number(arg, 1, 3600000, &number)) {
+        events.Error("bms-silence takes a duration in ms (1..3600000)");
+      } else {
+        world.bms().Silence(static_cast<uint32_t>(number), now);
+        events.Begin("bms_silence").Field("ms", static_cast<int64_t>(number));
+        events.End();
+      }
+    } else if (verb == "contactor-weld" && arg.empty()) {
+      world.io().WeldContactor();
+      events.Simple("contactor_weld");
     } else if (verb == "status" && arg.empty()) {
       status_report();
     } else if (verb == "help") {
-      events.Begin("help").Field("commands",
-                                 "plug, unplug, swipe <idTag>, soc <percent>, status, quit");
+      events.Begin("help").Field(
+          "commands",
+          "plug, unplug, swipe <idTag>, soc <percent>, estop, estop-release, reset-fault, "
+          "module-fault <kind>|clear, bus-off [module|vehicle], bms-silence <ms>, "
+          "contactor-weld, status, quit");
       events.End();
     } else {
       events.Begin("error").Field("message", "unknown command").Field("command", cmd);
@@ -414,14 +581,17 @@ int main(int argc, char** argv) {
   };
 
   while (!g_stop) {
-    // stdin: wait up to one tick for a command line.
+    // stdin: take whatever command lines have arrived, without waiting.
     pollfd pfd{STDIN_FILENO, POLLIN, 0};
     const int pr = stdin_open ? poll(&pfd, 1, 0) : 0;
     if (pr > 0 && (pfd.revents & (POLLIN | POLLHUP))) {
       char buf[256];
       const ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
       if (n <= 0) {
-        stdin_open = false;  // EOF: keep running until a signal (headless use)
+        stdin_open = false;  // EOF: keep running until a signal (headless use) unless asked
+        if (opt.exit_on_eof) {
+          g_stop = 1;
+        }
       } else {
         for (ssize_t i = 0; i < n; ++i) {
           if (buf[i] == '\n') {
@@ -441,9 +611,10 @@ int main(int argc, char** argv) {
       }
     }
     const uint64_t now = clock.MonotonicMs();
-    vehicle.Step(now - last_tick);
-    last_tick = now;
+    world.Step(now);
+    fw.stack->Poll();
     fw.cp->Poll();
+    hw_events.Poll(*fw.stack);
     if (system.requested) {
       system.requested = false;
       events.Begin("restarting").Field("hard", system.hard_);
