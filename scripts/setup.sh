@@ -8,7 +8,7 @@ preset="${1:-release}"
 with_browser="${2:-}"
 
 need=(build-essential cmake pkg-config git openssl ca-certificates
-      libcjson-dev libwebsockets-dev libmbedtls-dev libssl-dev
+      libcjson-dev libjsmn-dev libwebsockets-dev libmbedtls-dev libssl-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
