@@ -58,8 +58,23 @@ Status TxQueue::Load() {
 }
 
 Status TxQueue::Push(TxMessage msg) {
-  if (full()) {
-    return Errc::kResourceExhausted;
+  switch (msg.kind) {
+    case TxMessageKind::kStart:
+      if (count_ + kStartStopReserve > kTxQueueCapacity) {
+        return Errc::kResourceExhausted;  // no room for this transaction's Stop later
+      }
+      break;
+    case TxMessageKind::kStop:
+      if (full() && !ThinOne()) {
+        return Errc::kResourceExhausted;  // cannot happen while Starts keep their reserve
+      }
+      break;
+    case TxMessageKind::kMeterValues:
+      if (count_ + kStartStopReserve >= kTxQueueCapacity && !ThinOne()) {
+        ++refused_;
+        return Errc::kResourceExhausted;
+      }
+      break;
   }
   bool used[kTxQueueCapacity] = {};
   for (size_t i = 0; i < count_; ++i) {
@@ -80,19 +95,45 @@ Status TxQueue::Push(TxMessage msg) {
   return OkStatus();
 }
 
-Status TxQueue::PopFront() {
-  if (count_ == 0) {
-    return Errc::kNotFound;
+bool TxQueue::ThinOne() {
+  // The oldest run of three or more MeterValues of one transaction loses its second sample.
+  // Index 0 is never removed: it may be on the wire.
+  for (size_t i = 0; i + 2 < count_; ++i) {
+    const TxMessage& a = items_[i];
+    if (a.kind != TxMessageKind::kMeterValues) {
+      continue;
+    }
+    size_t run = 1;
+    while (i + run < count_ && items_[i + run].kind == TxMessageKind::kMeterValues &&
+           items_[i + run].local_tx == a.local_tx) {
+      ++run;
+    }
+    if (run >= 3 && RemoveAt(i + 1).ok()) {
+      ++thinned_;
+      return true;
+    }
+    i += run - 1;
   }
+  return false;
+}
+
+Status TxQueue::RemoveAt(size_t index) {
   char key[8];
-  SlotKey(slots_[0], key);
+  SlotKey(slots_[index], key);
   EVC_TRY(kv_.Erase(key));
-  for (size_t i = 1; i < count_; ++i) {
+  for (size_t i = index + 1; i < count_; ++i) {
     items_[i - 1] = items_[i];
     slots_[i - 1] = slots_[i];
   }
   --count_;
   return OkStatus();
+}
+
+Status TxQueue::PopFront() {
+  if (count_ == 0) {
+    return Errc::kNotFound;
+  }
+  return RemoveAt(0);
 }
 
 bool TxQueue::Contains(uint32_t local_tx, TxMessageKind kind) const {

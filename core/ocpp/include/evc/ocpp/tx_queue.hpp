@@ -19,7 +19,15 @@
 
 namespace evc::ocpp {
 
-constexpr size_t kTxQueueCapacity = 32;      // messages; ~4.6 KB of flash at most
+// Capacity: 32 messages = 32 × 125 bytes of records = 4,000 bytes of payload in flash (about 6
+// NVS entries, 192 bytes, each on the ESP32: ~6 KB of a 24 KB NVS partition when full).
+constexpr size_t kTxQueueCapacity = 32;
+// Overflow policy: a StartTransaction is accepted only while its StopTransaction is sure to fit
+// too (two free slots); a StopTransaction may use the last slot; MeterValues leave
+// kStartStopReserve slots free and, when they would not, the queue thins the oldest run of
+// MeterValues of one transaction (dropping its second sample: the first and last of every run
+// stay). Start and Stop are never dropped.
+constexpr size_t kStartStopReserve = 2;
 constexpr size_t kMaxSamplesPerMessage = 8;  // one per supported measurand
 constexpr size_t kIdTagLength = 20;          // CiString20
 
@@ -49,7 +57,8 @@ class TxQueue {
   TxQueue(storage::KvStore& kv, Logger& log) : kv_(kv), log_(log) {}
   // Reads every slot; corrupt records are erased and counted, never fatal.
   Status Load();
-  // Persists the message before returning. kResourceExhausted when full.
+  // Persists the message before returning. Applies the overflow policy above; kResourceExhausted
+  // when it refuses the message (then nothing is persisted).
   Status Push(TxMessage msg);
   const TxMessage* Front() const { return count_ ? &items_[0] : nullptr; }
   Status PopFront();
@@ -58,11 +67,15 @@ class TxQueue {
   bool full() const { return count_ == kTxQueueCapacity; }
   const TxMessage& at(size_t i) const { return items_[i]; }
   uint32_t corrupt_records() const { return corrupt_; }
+  uint32_t thinned() const { return thinned_; }          // MeterValues removed to make room
+  uint32_t refused_samples() const { return refused_; }  // MeterValues refused (nothing to thin)
   // True when any queued message belongs to `local_tx` and is of `kind`.
   bool Contains(uint32_t local_tx, TxMessageKind kind) const;
 
  private:
   static void SlotKey(size_t slot, char* out);
+  bool ThinOne();
+  Status RemoveAt(size_t index);
   storage::KvStore& kv_;
   Logger& log_;
   TxMessage items_[kTxQueueCapacity];     // ordered by seq
@@ -70,6 +83,8 @@ class TxQueue {
   size_t count_ = 0;
   uint32_t next_seq_ = 1;
   uint32_t corrupt_ = 0;
+  uint32_t thinned_ = 0;
+  uint32_t refused_ = 0;
 };
 
 // Maps our local transaction numbers to the CSMS transactionId from StartTransaction.conf.
