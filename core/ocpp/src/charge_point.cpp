@@ -1,6 +1,7 @@
 #include "evc/ocpp/charge_point.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -40,18 +41,34 @@ void CopyTag(char* dst, std::string_view src) {
   dst[n] = '\0';
 }
 
-const char* GetString(const cJSON* obj, const char* name) {
-  const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, name);
-  return cJSON_IsString(v) ? v->valuestring : nullptr;
+// Buffers for strings read out of CSMS payloads (the schema bounds them first).
+constexpr size_t kMaxEnumText = 31;        // longest enumeration value we read ("ConcurrentTx")
+constexpr size_t kMaxTimeText = 63;        // a date-time carrying escapes, decoded
+constexpr size_t kMaxConfigKeyChars = 50;  // CiString50 in ChangeConfiguration/GetConfiguration
+constexpr size_t kConfigKeyBufferSize = kMaxConfigKeyChars * json::kMaxUtf8BytesPerChar + 1;
+
+// Decodes string member `name` of `obj` into `buf` as a C string. False when it is absent, not a
+// string, longer than `cap - 1` bytes, or holds a NUL character.
+bool GetText(const json::Reader& doc, json::Value obj, const char* name, char* buf, size_t cap) {
+  const Result<size_t> n = doc.CopyString(doc.Find(obj, name), buf, cap);
+  return n.ok() && strlen(buf) == *n;
 }
 
-bool GetInt(const cJSON* obj, const char* name, int32_t* out) {
-  const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, name);
-  if (!cJSON_IsNumber(v)) {
+// Integer member `name` of `obj` (the schema checked that it is integral and fits).
+bool GetInt(const json::Reader& doc, json::Value obj, const char* name, int32_t* out) {
+  const Result<int64_t> v = doc.GetInteger(doc.Find(obj, name));
+  if (!v.ok() || *v < INT32_MIN || *v > INT32_MAX) {
     return false;
   }
-  *out = static_cast<int32_t>(v->valuedouble);
+  *out = static_cast<int32_t>(*v);
   return true;
+}
+
+// idTagInfo.status; kInvalid when unreadable.
+AuthorizationStatus GetAuthStatus(const json::Reader& doc, json::Value id_tag_info) {
+  char status[kMaxEnumText + 1];
+  return ParseAuthorizationStatus(
+      GetText(doc, id_tag_info, "status", status, sizeof(status)) ? status : nullptr);
 }
 }  // namespace
 
@@ -238,16 +255,20 @@ void ChargePoint::WriteTimestamp(json::Writer& w, std::string_view key, int64_t 
   w.Key(key).String(buf);
 }
 
-void ChargePoint::ApplyServerTime(const cJSON* payload) {
-  const char* t = GetString(payload, "currentTime");
-  if (t == nullptr) {
+void ChargePoint::ApplyServerTime(const json::Reader& doc, json::Value payload) {
+  const json::Value t = doc.Find(payload, "currentTime");
+  if (!doc.IsString(t)) {
     return;
   }
-  const Result<int64_t> utc = ParseIso8601(t);
+  char scratch[kMaxTimeText + 1];
+  const Result<std::string_view> text = doc.GetString(t, scratch, sizeof(scratch));
+  const Result<int64_t> utc = text.ok() ? ParseIso8601(*text) : Result<int64_t>(text.status());
   if (utc.ok() && *utc >= kEarliestValidUtcMs) {
     time_.SetUtcMs(*utc);
   } else {
-    EVC_LOGW(log_, kTag, "ignoring implausible CSMS time %s", t);
+    const std::string_view shown = doc.Text(t);  // as received: escapes stay escaped in the log
+    EVC_LOGW(log_, kTag, "ignoring implausible CSMS time %.*s", static_cast<int>(shown.size()),
+             shown.data());
   }
 }
 
@@ -566,7 +587,7 @@ void ChargePoint::OnCallResponse(const PendingCall& call, const CallResponse& r)
       return;
     case kTagHeartbeat:
       if (r.outcome == CallOutcome::kResult) {
-        ApplyServerTime(r.payload);
+        ApplyServerTime(*r.doc, r.payload);
       }
       return;
     case kTagStatus:
@@ -582,11 +603,15 @@ void ChargePoint::OnCallResponse(const PendingCall& call, const CallResponse& r)
       AuthorizationStatus st = AuthorizationStatus::kInvalid;
       bool offline = false;
       if (r.outcome == CallOutcome::kResult) {
-        const cJSON* info = cJSON_GetObjectItemCaseSensitive(r.payload, "idTagInfo");
-        st = ParseAuthorizationStatus(GetString(info, "status"));
+        const json::Reader& doc = *r.doc;
+        const json::Value info = doc.Find(r.payload, "idTagInfo");
+        st = GetAuthStatus(doc, info);
         int64_t expiry = 0;
-        if (const char* e = GetString(info, "expiryDate")) {
-          expiry = ParseIso8601(e).value_or(0);
+        char scratch[kMaxTimeText + 1];
+        const Result<std::string_view> e =
+            doc.GetString(doc.Find(info, "expiryDate"), scratch, sizeof(scratch));
+        if (e.ok()) {
+          expiry = ParseIso8601(*e).value_or(0);
         }
         if (config_.GetBool(ConfigKey::kAuthorizationCacheEnabled)) {
           CacheStore(authorize_tag_.view(), st, expiry);
@@ -622,10 +647,13 @@ void ChargePoint::HandleBootResponse(const CallResponse& r) {
     next_boot_ms_ = now + timing::kBootRetryDefaultMs;
     return;
   }
-  ApplyServerTime(r.payload);
-  const char* status = GetString(r.payload, "status");
+  ApplyServerTime(*r.doc, r.payload);
+  char status_text[kMaxEnumText + 1];
+  const char* status = GetText(*r.doc, r.payload, "status", status_text, sizeof(status_text))
+                           ? status_text
+                           : nullptr;
   int32_t interval = 0;
-  GetInt(r.payload, "interval", &interval);
+  GetInt(*r.doc, r.payload, "interval", &interval);
   uint64_t retry = interval > 0 ? static_cast<uint64_t>(interval) * timing::kMsPerSecond
                                 : timing::kBootRetryDefaultMs;
   if (retry < timing::kBootRetryMinMs) {
@@ -683,9 +711,8 @@ void ChargePoint::HandleTxResponse(const CallResponse& r) {
   }
   if (front->kind == TxMessageKind::kStart) {
     int32_t id = 0;
-    GetInt(r.payload, "transactionId", &id);
-    const cJSON* info = cJSON_GetObjectItemCaseSensitive(r.payload, "idTagInfo");
-    const AuthorizationStatus st = ParseAuthorizationStatus(GetString(info, "status"));
+    GetInt(*r.doc, r.payload, "transactionId", &id);
+    const AuthorizationStatus st = GetAuthStatus(*r.doc, r.doc->Find(r.payload, "idTagInfo"));
     if (!ids_.Set(front->local_tx, id).ok()) {
       ++counters_.persist_failures;
     }
@@ -1129,37 +1156,47 @@ void ChargePoint::CacheStore(std::string_view id_tag, AuthorizationStatus status
 // ---------------------------------------------------------------------------------------------
 // Calls from the CSMS
 
-HandlerResult ChargePoint::OnCall(std::string_view action, const cJSON* p, json::Writer& out) {
+HandlerResult ChargePoint::OnCall(std::string_view action, const json::Reader& doc, json::Value p,
+                                  json::Writer& out) {
   observer_->OnMessage(false, action);
   if (registration_ == RegistrationStatus::kRejected) {
     // While rejected the CSMS must not talk to us (OCPP 1.6 §4.2).
     return HandlerResult::Error(CallErrorCode::kSecurityError, "charge point not registered");
   }
   if (action == "RemoteStartTransaction")
-    return OnRemoteStart(p, out);
+    return OnRemoteStart(doc, p, out);
   if (action == "RemoteStopTransaction")
-    return OnRemoteStop(p, out);
+    return OnRemoteStop(doc, p, out);
   if (action == "Reset")
-    return OnReset(p, out);
+    return OnReset(doc, p, out);
   if (action == "ChangeAvailability")
-    return OnChangeAvailability(p, out);
+    return OnChangeAvailability(doc, p, out);
   if (action == "ChangeConfiguration")
-    return OnChangeConfiguration(p, out);
+    return OnChangeConfiguration(doc, p, out);
   if (action == "GetConfiguration")
-    return OnGetConfiguration(p, out);
+    return OnGetConfiguration(doc, p, out);
   if (action == "UnlockConnector")
-    return OnUnlock(p, out);
+    return OnUnlock(doc, p, out);
   if (action == "DataTransfer")
-    return OnDataTransfer(p, out);
+    return OnDataTransfer(doc, p, out);
   if (action == "ClearCache")
     return OnClearCache(out);
   return HandlerResult::Error(CallErrorCode::kNotSupported, "action not supported");
 }
 
-HandlerResult ChargePoint::OnRemoteStart(const cJSON* p, json::Writer& out) {
+HandlerResult ChargePoint::OnRemoteStart(const json::Reader& doc, json::Value p,
+                                         json::Writer& out) {
   int32_t connector = kConnectorId;
-  const bool has_connector = GetInt(p, "connectorId", &connector);
-  const char* id_tag = GetString(p, "idTag");
+  const bool has_connector = GetInt(doc, p, "connectorId", &connector);
+  // At most 20 characters by schema, but the stored form (transaction record, cache, queue)
+  // holds 20 bytes: a non-ASCII idTag longer than that in UTF-8 is refused, not cut.
+  char id_tag_text[kIdTagLength + 1];
+  const char* id_tag =
+      GetText(doc, p, "idTag", id_tag_text, sizeof(id_tag_text)) ? id_tag_text : nullptr;
+  if (id_tag == nullptr) {
+    EVC_LOGW(log_, kTag, "RemoteStartTransaction: idTag does not fit %u bytes",
+             static_cast<unsigned>(kIdTagLength));
+  }
   bool accept =
       id_tag != nullptr && (!has_connector || connector == kConnectorId) && !tx_.active &&
       !authorized_ && !reset_pending_ &&
@@ -1176,9 +1213,9 @@ HandlerResult ChargePoint::OnRemoteStart(const cJSON* p, json::Writer& out) {
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnRemoteStop(const cJSON* p, json::Writer& out) {
+HandlerResult ChargePoint::OnRemoteStop(const json::Reader& doc, json::Value p, json::Writer& out) {
   int32_t id = 0;
-  GetInt(p, "transactionId", &id);
+  GetInt(doc, p, "transactionId", &id);
   const bool match = tx_.active && transaction_id() == id && id != 0;
   out.BeginObject().Field("status", match ? "Accepted" : "Rejected").EndObject();
   if (match) {
@@ -1187,9 +1224,8 @@ HandlerResult ChargePoint::OnRemoteStop(const cJSON* p, json::Writer& out) {
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnReset(const cJSON* p, json::Writer& out) {
-  const char* type = GetString(p, "type");
-  reset_hard_ = type != nullptr && strcmp(type, "Hard") == 0;
+HandlerResult ChargePoint::OnReset(const json::Reader& doc, json::Value p, json::Writer& out) {
+  reset_hard_ = doc.StringEquals(doc.Find(p, "type"), "Hard");
   out.BeginObject().Field("status", "Accepted").EndObject();
   if (tx_.active) {
     StopTransaction(reset_hard_ ? StopReason::kHardReset : StopReason::kSoftReset, "");
@@ -1199,11 +1235,11 @@ HandlerResult ChargePoint::OnReset(const cJSON* p, json::Writer& out) {
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnChangeAvailability(const cJSON* p, json::Writer& out) {
+HandlerResult ChargePoint::OnChangeAvailability(const json::Reader& doc, json::Value p,
+                                                json::Writer& out) {
   int32_t connector = -1;
-  GetInt(p, "connectorId", &connector);
-  const char* type = GetString(p, "type");
-  const bool operative = type != nullptr && strcmp(type, "Operative") == 0;
+  GetInt(doc, p, "connectorId", &connector);
+  const bool operative = doc.StringEquals(doc.Find(p, "type"), "Operative");
   const char* status = "Accepted";
   if (connector < 0 || connector > kConnectorId) {
     status = "Rejected";
@@ -1224,18 +1260,35 @@ HandlerResult ChargePoint::OnChangeAvailability(const cJSON* p, json::Writer& ou
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnChangeConfiguration(const cJSON* p, json::Writer& out) {
-  const char* key = GetString(p, "key");
-  const char* value = GetString(p, "value");
-  const ChangeResult r = config_.Change(key, value);
+HandlerResult ChargePoint::OnChangeConfiguration(const json::Reader& doc, json::Value p,
+                                                 json::Writer& out) {
+  // Escape-free strings (the usual case) are read in place, whatever their length; decoded ones
+  // must fit: any key of 50 characters does, and no configuration value is longer than
+  // kMaxConfigValueLength bytes.
+  char key_text[kConfigKeyBufferSize];
+  char value_text[kMaxConfigValueLength + 1];
+  const Result<std::string_view> key =
+      doc.GetString(doc.Find(p, "key"), key_text, sizeof(key_text));
+  const Result<std::string_view> value =
+      doc.GetString(doc.Find(p, "value"), value_text, sizeof(value_text));
+  ChangeResult r = ChangeResult::kNotSupported;
+  if (key.ok() && value.ok()) {
+    r = config_.Change(*key, *value);
+  } else if (key.ok() && Configuration::Find(*key).ok()) {
+    EVC_LOGI(log_, kTag, "ChangeConfiguration %.*s rejected: value longer than %u bytes",
+             static_cast<int>(key->size()), key->data(),
+             static_cast<unsigned>(kMaxConfigValueLength));
+    r = ChangeResult::kRejected;
+  }
   out.BeginObject().Field("status", ChangeResultName(r)).EndObject();
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnGetConfiguration(const cJSON* p, json::Writer& out) {
-  const cJSON* keys = cJSON_GetObjectItemCaseSensitive(p, "key");
-  const int requested = keys != nullptr ? cJSON_GetArraySize(keys) : 0;
-  if (requested > config_.GetInt(ConfigKey::kGetConfigurationMaxKeys)) {
+HandlerResult ChargePoint::OnGetConfiguration(const json::Reader& doc, json::Value p,
+                                              json::Writer& out) {
+  const json::Value keys = doc.Find(p, "key");
+  const size_t requested = doc.Count(keys);
+  if (requested > static_cast<size_t>(config_.GetInt(ConfigKey::kGetConfigurationMaxKeys))) {
     return HandlerResult::Error(CallErrorCode::kOccurenceConstraintViolation,
                                 "more keys than GetConfigurationMaxKeys");
   }
@@ -1256,22 +1309,25 @@ HandlerResult ChargePoint::OnGetConfiguration(const cJSON* p, json::Writer& out)
     }
     out.EndArray();
   } else {
-    const cJSON* k = nullptr;
-    cJSON_ArrayForEach(k, keys) {
-      const Result<ConfigKey> id = Configuration::Find(k->valuestring);
+    // Every key is a string of at most 50 characters (schema), so every one decodes here.
+    char name[kConfigKeyBufferSize];
+    for (json::Value k = doc.First(keys); k; k = doc.Next(k)) {
+      const Result<std::string_view> key = doc.GetString(k, name, sizeof(name));
+      const Result<ConfigKey> id = key.ok() ? Configuration::Find(*key) : Errc::kNotFound;
       if (id.ok() && config_.Describe(*id, &e)) {
         write_entry(e);
       }
     }
     out.EndArray();
     bool any_unknown = false;
-    cJSON_ArrayForEach(k, keys) {
-      if (!Configuration::Find(k->valuestring).ok()) {
+    for (json::Value k = doc.First(keys); k; k = doc.Next(k)) {
+      const Result<std::string_view> key = doc.GetString(k, name, sizeof(name));
+      if (key.ok() && !Configuration::Find(*key).ok()) {
         if (!any_unknown) {
           out.Key("unknownKey").BeginArray();
           any_unknown = true;
         }
-        out.String(k->valuestring);
+        out.String(*key);
       }
     }
     if (any_unknown) {
@@ -1282,9 +1338,9 @@ HandlerResult ChargePoint::OnGetConfiguration(const cJSON* p, json::Writer& out)
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnUnlock(const cJSON* p, json::Writer& out) {
+HandlerResult ChargePoint::OnUnlock(const json::Reader& doc, json::Value p, json::Writer& out) {
   int32_t connector = -1;
-  GetInt(p, "connectorId", &connector);
+  GetInt(doc, p, "connectorId", &connector);
   if (connector != kConnectorId) {
     out.BeginObject().Field("status", "NotSupported").EndObject();
     return HandlerResult::Ok();
@@ -1297,9 +1353,9 @@ HandlerResult ChargePoint::OnUnlock(const cJSON* p, json::Writer& out) {
   return HandlerResult::Ok();
 }
 
-HandlerResult ChargePoint::OnDataTransfer(const cJSON* p, json::Writer& out) {
-  const char* vendor = GetString(p, "vendorId");
-  const bool ours = vendor != nullptr && strcmp(vendor, kVendorId) == 0;
+HandlerResult ChargePoint::OnDataTransfer(const json::Reader& doc, json::Value p,
+                                          json::Writer& out) {
+  const bool ours = doc.StringEquals(doc.Find(p, "vendorId"), kVendorId);
   // We define no vendor messages yet: our own vendor id gets UnknownMessageId.
   out.BeginObject().Field("status", ours ? "UnknownMessageId" : "UnknownVendorId").EndObject();
   return HandlerResult::Ok();

@@ -12,14 +12,13 @@ constexpr const char* kTag = "rpc";
 constexpr int kCall = 2;
 constexpr int kCallResult = 3;
 constexpr int kCallError = 4;
+constexpr size_t kMaxErrorCodeLength = 64;  // longer than any OCPP-J error code
 
-// Reads element i as a string that fits `cap - 1` characters; nullptr otherwise.
-const char* StringAt(const cJSON* frame, int i, size_t max_len) {
-  const cJSON* item = cJSON_GetArrayItem(frame, i);
-  if (!cJSON_IsString(item) || strlen(item->valuestring) > max_len) {
-    return nullptr;
-  }
-  return item->valuestring;
+// Decodes string `v` into `buf` as a C string. False when `v` is not a string, does not fit
+// `cap - 1` bytes, or holds a NUL character (it would cut the C string short).
+bool ReadText(const json::Reader& doc, json::Value v, char* buf, size_t cap) {
+  const Result<size_t> n = doc.CopyString(v, buf, cap);
+  return n.ok() && strlen(buf) == *n;
 }
 }  // namespace
 
@@ -150,26 +149,49 @@ void Rpc::OnTransportClosed(CloseReason reason) {
 void Rpc::OnTransportMessage(std::string_view text) {
   ++counters_.frames_in;
   if (text.size() > kMaxFrameSize) {
-    HandleOversize(text);
+    ++counters_.oversize;
+    HandleUnparsed(text, "frame exceeds maximum size");
     return;
   }
-  json::Document doc(cJSON_ParseWithLength(text.data(), text.size()));
-  const cJSON* frame = doc.root();
-  if (frame == nullptr || !cJSON_IsArray(frame)) {
+  if (reading_) {
+    // Transports deliver from Poll() only; a frame arriving from inside a handler would
+    // overwrite the one being handled, so it is refused rather than mixed up.
+    ++counters_.dropped_nested;
+    EVC_LOGE(log_, kTag, "dropped frame delivered while the previous one is being handled");
+    return;
+  }
+  reading_ = true;
+  HandleFrame(text);
+  reading_ = false;
+}
+
+void Rpc::HandleFrame(std::string_view text) {
+  const Status parsed = reader_.Parse(text);
+  if (parsed.code() == Errc::kResourceExhausted) {
+    ++counters_.too_many_values;
+    HandleUnparsed(text, "frame has too many JSON values");
+    return;
+  }
+  const json::Value frame = reader_.Root();
+  if (!parsed.ok() || !reader_.IsArray(frame)) {
     ++counters_.dropped_unreadable;
-    EVC_LOGW(log_, kTag, "dropped frame: not a JSON array (%u bytes)",
-             static_cast<unsigned>(text.size()));
+    EVC_LOGW(log_, kTag, "dropped frame: not a JSON array (%u bytes; %s at %u)",
+             static_cast<unsigned>(text.size()), parsed.ok() ? "not an array" : reader_.error(),
+             static_cast<unsigned>(reader_.error_offset()));
     return;
   }
-  const int elements = cJSON_GetArraySize(frame);
-  const cJSON* type = cJSON_GetArrayItem(frame, 0);
-  const char* id = StringAt(frame, 1, kMaxMessageIdLength);
-  if (!cJSON_IsNumber(type) || id == nullptr || *id == '\0') {
+  const size_t elements = reader_.Count(frame);
+  const json::Value type = reader_.At(frame, 0);
+  char id[kMaxMessageIdLength + 1];
+  if (!reader_.IsNumber(type) || !ReadText(reader_, reader_.At(frame, 1), id, sizeof(id)) ||
+      id[0] == '\0') {
     ++counters_.dropped_unreadable;
     EVC_LOGW(log_, kTag, "dropped frame: no readable message type / id");
     return;
   }
-  switch (type->valueint) {
+  // A message type with a fraction (2.5) is no message type: it falls to the default case.
+  const Result<int64_t> kind = reader_.GetInteger(type);
+  switch (kind.ok() ? *kind : -1) {
     case kCall:
       HandleCall(frame, id, elements);
       return;
@@ -186,9 +208,8 @@ void Rpc::OnTransportMessage(std::string_view text) {
   }
 }
 
-void Rpc::HandleOversize(std::string_view text) {
-  ++counters_.oversize;
-  // Look for `[2,"<id>"` at the start without parsing the whole frame.
+void Rpc::HandleUnparsed(std::string_view text, const char* description) {
+  // A frame too big to parse: look for `[2,"<id>"` at its start and answer that CALL.
   char id[kMaxMessageIdLength + 1];
   size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || text[i] == '['))
@@ -204,20 +225,22 @@ void Rpc::HandleOversize(std::string_view text) {
         id[n++] = text[i++];
       if (i < text.size() && text[i] == '"' && n > 0) {
         id[n] = '\0';
-        EVC_LOGW(log_, kTag, "CALL %s exceeds %u bytes", id, static_cast<unsigned>(kMaxFrameSize));
-        SendCallError(id, CallErrorCode::kGenericError, "frame exceeds maximum size");
+        EVC_LOGW(log_, kTag, "CALL %s refused: %s (%u bytes)", id, description,
+                 static_cast<unsigned>(text.size()));
+        SendCallError(id, CallErrorCode::kGenericError, description);
         return;
       }
     }
   }
   ++counters_.dropped_unreadable;
-  EVC_LOGW(log_, kTag, "dropped oversize frame (%u bytes)", static_cast<unsigned>(text.size()));
+  EVC_LOGW(log_, kTag, "dropped frame: %s (%u bytes)", description,
+           static_cast<unsigned>(text.size()));
 }
 
-void Rpc::HandleCall(const cJSON* frame, const char* id, int elements) {
+void Rpc::HandleCall(json::Value frame, const char* id, size_t elements) {
   ++counters_.calls_in;
-  const char* action = StringAt(frame, 2, kMaxActionLength);
-  if (action == nullptr) {
+  char action[kMaxActionLength + 1];
+  if (!ReadText(reader_, reader_.At(frame, 2), action, sizeof(action))) {
     SendCallError(id, CallErrorCode::kFormationViolation, "action is not a valid string");
     return;
   }
@@ -238,9 +261,9 @@ void Rpc::HandleCall(const cJSON* frame, const char* id, int elements) {
     SendCallError(id, CallErrorCode::kNotSupported, "action not supported by this charge point");
     return;
   }
-  const cJSON* payload = cJSON_GetArrayItem(frame, 3);
+  const json::Value payload = reader_.At(frame, 3);
   schema::Violation v;
-  if (!schema::Validate(payload, msg->request, &v)) {
+  if (!schema::Validate(reader_, payload, msg->request, &v)) {
     EVC_LOGW(log_, kTag, "%s %s rejected: %s (%s)", action, id, CallErrorCodeName(v.code),
              v.detail);
     SendCallError(id, v.code, v.detail);
@@ -250,7 +273,7 @@ void Rpc::HandleCall(const cJSON* frame, const char* id, int elements) {
   writer_.Reset();
   writer_.BeginArray().Int(kCallResult).String(id);
   responding_ = true;
-  const HandlerResult r = handler_.OnCall(action, payload, writer_);
+  const HandlerResult r = handler_.OnCall(action, reader_, payload, writer_);
   responding_ = false;
   if (!r.ok) {
     SendCallError(id, r.code, r.description);
@@ -265,22 +288,24 @@ void Rpc::HandleCall(const cJSON* frame, const char* id, int elements) {
   SendFrame().IgnoreError();  // a lost response is the CSMS's timeout to handle
 }
 
-void Rpc::HandleResult(const cJSON* frame, const char* id, int elements) {
+void Rpc::HandleResult(json::Value frame, const char* id, size_t elements) {
   if (!in_flight_ || strcmp(id, pending_.id) != 0) {
     ++counters_.dropped_unmatched;
     EVC_LOGW(log_, kTag, "dropped CALLRESULT for unknown id %s", id);
     return;
   }
   CallResponse r;
-  const cJSON* payload = cJSON_GetArrayItem(frame, 2);
+  const json::Value payload = reader_.At(frame, 2);
   const schema::Message* msg = schema::FindMessage(pending_.action);
   schema::Violation v;
   if (elements != 3) {
     v.code = CallErrorCode::kFormationViolation;
     snprintf(v.detail, sizeof(v.detail), "CALLRESULT must have 3 elements");
   }
-  if (elements == 3 && (msg == nullptr || schema::Validate(payload, msg->confirmation, &v))) {
+  if (elements == 3 &&
+      (msg == nullptr || schema::Validate(reader_, payload, msg->confirmation, &v))) {
     r.outcome = CallOutcome::kResult;
+    r.doc = &reader_;
     r.payload = payload;
   } else {
     ++counters_.invalid_responses;
@@ -293,7 +318,7 @@ void Rpc::HandleResult(const cJSON* frame, const char* id, int elements) {
   Complete(r);
 }
 
-void Rpc::HandleError(const cJSON* frame, const char* id, int elements) {
+void Rpc::HandleError(json::Value frame, const char* id, size_t elements) {
   if (!in_flight_ || strcmp(id, pending_.id) != 0) {
     ++counters_.dropped_unmatched;
     EVC_LOGW(log_, kTag, "dropped CALLERROR for unknown id %s", id);
@@ -301,12 +326,18 @@ void Rpc::HandleError(const cJSON* frame, const char* id, int elements) {
   }
   CallResponse r;
   r.outcome = CallOutcome::kError;
-  const char* code = StringAt(frame, 2, 64);
+  char code_buf[kMaxErrorCodeLength + 1];
+  const char* code =
+      ReadText(reader_, reader_.At(frame, 2), code_buf, sizeof(code_buf)) ? code_buf : nullptr;
   // Lenient on the shape of a CALLERROR (some CSMSs send details as a string): the code decides.
   if (code == nullptr || !ParseCallErrorCode(code, &r.error_code)) {
     r.error_code = CallErrorCode::kGenericError;
   }
-  const char* desc = elements >= 4 ? StringAt(frame, 3, kMaxErrorDescription) : nullptr;
+  char desc_buf[kMaxErrorDescription + 1];
+  const char* desc =
+      elements >= 4 && ReadText(reader_, reader_.At(frame, 3), desc_buf, sizeof(desc_buf))
+          ? desc_buf
+          : nullptr;
   r.error_description = desc != nullptr ? desc : "";
   EVC_LOGW(log_, kTag, "%s %s answered CALLERROR %s: %s", pending_.action, id,
            code != nullptr ? code : "?", desc != nullptr ? desc : "");

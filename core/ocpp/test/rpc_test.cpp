@@ -1,7 +1,9 @@
 #include "evc/ocpp/rpc.hpp"
 
+#include <cjson/cJSON.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,13 +12,20 @@
 namespace evc::ocpp {
 namespace {
 
+// Our frames are inspected with cJSON, a parser independent of the one under test.
+struct CjsonDelete {
+  void operator()(cJSON* j) const { cJSON_Delete(j); }
+};
+using CjsonDoc = std::unique_ptr<cJSON, CjsonDelete>;
+
 class RecordingHandler : public RpcHandler {
  public:
   void OnConnected() override { ++connected; }
   void OnDisconnected(CloseReason r) override { last_close = r; }
-  HandlerResult OnCall(std::string_view action, const cJSON* payload, json::Writer& out) override {
+  HandlerResult OnCall(std::string_view action, const json::Reader& doc, json::Value payload,
+                       json::Writer& out) override {
     calls.emplace_back(action);
-    (void)payload;
+    payloads.emplace_back(doc.Text(payload));
     if (fail_next) {
       fail_next = false;
       return HandlerResult::Error(CallErrorCode::kInternalError, "boom");
@@ -26,10 +35,8 @@ class RecordingHandler : public RpcHandler {
   }
   void OnCallResponse(const PendingCall& call, const CallResponse& r) override {
     std::string text;
-    if (r.payload != nullptr) {
-      char* printed = cJSON_PrintUnformatted(r.payload);
-      text = printed;
-      cJSON_free(printed);
+    if (r.doc != nullptr) {
+      text = std::string(r.doc->Text(r.payload));
     }
     responses.push_back({call.action, r.outcome, r.error_code, text});
   }
@@ -43,6 +50,7 @@ class RecordingHandler : public RpcHandler {
   CloseReason last_close = CloseReason::kNone;
   bool fail_next = false;
   std::vector<std::string> calls;
+  std::vector<std::string> payloads;
   std::vector<Resp> responses;
 };
 
@@ -59,14 +67,14 @@ class RpcTest : public ::testing::Test {
     return transport_.TakeFirst();
   }
   std::string ErrorCodeOf(const std::string& reply) {
-    json::Document d(cJSON_Parse(reply.c_str()));
-    if (!cJSON_IsArray(d.root()) || cJSON_GetArrayItem(d.root(), 0)->valueint != 4)
+    CjsonDoc d(cJSON_Parse(reply.c_str()));
+    if (!cJSON_IsArray(d.get()) || cJSON_GetArrayItem(d.get(), 0)->valueint != 4)
       return "";
-    return cJSON_GetArrayItem(d.root(), 2)->valuestring;
+    return cJSON_GetArrayItem(d.get(), 2)->valuestring;
   }
   std::string SentId() {
-    json::Document d(cJSON_Parse(transport_.sent.back().c_str()));
-    return cJSON_GetArrayItem(d.root(), 1)->valuestring;
+    CjsonDoc d(cJSON_Parse(transport_.sent.back().c_str()));
+    return cJSON_GetArrayItem(d.get(), 1)->valuestring;
   }
   Status CallHeartbeat() {
     return rpc_.Call("Heartbeat", 7, 30000, [](json::Writer& w) { w.BeginObject().EndObject(); });
@@ -243,9 +251,10 @@ TEST_F(RpcTest, NoCallFromInsideAHandler) {
    public:
     Rpc* rpc = nullptr;
     Status inner;
-    HandlerResult OnCall(std::string_view a, const cJSON* p, json::Writer& out) override {
+    HandlerResult OnCall(std::string_view a, const json::Reader& doc, json::Value p,
+                         json::Writer& out) override {
       inner = rpc->Call("Heartbeat", 0, 1000, [](json::Writer& w) { w.BeginObject().EndObject(); });
-      return RecordingHandler::OnCall(a, p, out);
+      return RecordingHandler::OnCall(a, doc, p, out);
     }
   };
   testing::FakeTransport t;

@@ -138,7 +138,8 @@ class ChargePoint final : public RpcHandler {
   // RpcHandler
   void OnConnected() override;
   void OnDisconnected(CloseReason reason) override;
-  HandlerResult OnCall(std::string_view action, const cJSON* payload, json::Writer& out) override;
+  HandlerResult OnCall(std::string_view action, const json::Reader& doc, json::Value payload,
+                       json::Writer& out) override;
   void OnCallResponse(const PendingCall& call, const CallResponse& response) override;
 
  private:
@@ -180,7 +181,7 @@ class ChargePoint final : public RpcHandler {
   bool SendTxMessage(uint64_t now);
   void HandleBootResponse(const CallResponse& r);
   void HandleTxResponse(const CallResponse& r);
-  void ApplyServerTime(const cJSON* payload);
+  void ApplyServerTime(const json::Reader& doc, json::Value payload);
 
   // Session logic.
   void UpdateSession(uint64_t now);
@@ -200,15 +201,15 @@ class ChargePoint final : public RpcHandler {
   bool CacheLookup(std::string_view id_tag, AuthorizationStatus* status) const;
   void CacheStore(std::string_view id_tag, AuthorizationStatus status, int64_t expiry);
 
-  // CSMS calls.
-  HandlerResult OnRemoteStart(const cJSON* p, json::Writer& out);
-  HandlerResult OnRemoteStop(const cJSON* p, json::Writer& out);
-  HandlerResult OnReset(const cJSON* p, json::Writer& out);
-  HandlerResult OnChangeAvailability(const cJSON* p, json::Writer& out);
-  HandlerResult OnChangeConfiguration(const cJSON* p, json::Writer& out);
-  HandlerResult OnGetConfiguration(const cJSON* p, json::Writer& out);
-  HandlerResult OnUnlock(const cJSON* p, json::Writer& out);
-  HandlerResult OnDataTransfer(const cJSON* p, json::Writer& out);
+  // CSMS calls: `p` is the schema-valid payload object in `doc`.
+  HandlerResult OnRemoteStart(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnRemoteStop(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnReset(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnChangeAvailability(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnChangeConfiguration(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnGetConfiguration(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnUnlock(const json::Reader& doc, json::Value p, json::Writer& out);
+  HandlerResult OnDataTransfer(const json::Reader& doc, json::Value p, json::Writer& out);
   HandlerResult OnClearCache(json::Writer& out);
 
   // Helpers.

@@ -8,13 +8,16 @@
 // against its schema before a handler sees it; every bad frame gets the right CALLERROR or, where
 // no message id can be read, a logged and counted drop. Nothing here closes the connection on bad
 // input: a hostile CSMS cannot make us reconnect-loop.
+//
+// Incoming frames are read with json::Reader into a token array inside the Rpc (no heap); the
+// payload handles given to handlers are valid during the callback only.
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "evc/common/cjson.hpp"
 #include "evc/common/clock.hpp"
+#include "evc/common/json_reader.hpp"
 #include "evc/common/json_writer.hpp"
 #include "evc/common/log.hpp"
 #include "evc/common/rng.hpp"
@@ -50,7 +53,9 @@ const char* CallOutcomeName(CallOutcome o);
 
 struct CallResponse {
   CallOutcome outcome = CallOutcome::kTimeout;
-  const cJSON* payload = nullptr;  // kResult only; valid during the callback
+  // kResult only, valid during the callback: the payload object and the document it is in.
+  const json::Reader* doc = nullptr;
+  json::Value payload;
   CallErrorCode error_code = CallErrorCode::kGenericError;
   std::string_view error_description;  // kError / kInvalidResponse
 };
@@ -69,10 +74,10 @@ class RpcHandler {
   virtual ~RpcHandler() = default;
   virtual void OnConnected() = 0;
   virtual void OnDisconnected(CloseReason reason) = 0;
-  // A schema-valid CALL from the CSMS. Write the CALLRESULT payload (one JSON object) with `out`,
-  // or return an error. Must not block.
-  virtual HandlerResult OnCall(std::string_view action, const cJSON* payload,
-                               json::Writer& out) = 0;
+  // A schema-valid CALL from the CSMS: `payload` is an object in `doc`, readable during the call.
+  // Write the CALLRESULT payload (one JSON object) with `out`, or return an error. Must not block.
+  virtual HandlerResult OnCall(std::string_view action, const json::Reader& doc,
+                               json::Value payload, json::Writer& out) = 0;
   // Completion of the CALL we sent.
   virtual void OnCallResponse(const PendingCall& call, const CallResponse& response) = 0;
 };
@@ -86,7 +91,9 @@ struct RpcCounters {
   uint32_t dropped_unmatched = 0;   // result/error for an id we are not waiting for
   uint32_t invalid_responses = 0;
   uint32_t timeouts = 0;
-  uint32_t oversize = 0;
+  uint32_t oversize = 0;         // longer than kMaxFrameSize
+  uint32_t too_many_values = 0;  // more JSON values than json::kMaxTokens
+  uint32_t dropped_nested = 0;   // delivered while the previous frame was still being handled
 };
 
 class Rpc final : public TransportListener {
@@ -122,10 +129,11 @@ class Rpc final : public TransportListener {
   Status BeginCall(std::string_view action);
   Status FinishCall(std::string_view action, uint32_t tag, uint32_t timeout_ms);
   void NewMessageId(char* out);
-  void HandleCall(const cJSON* frame, const char* id, int elements);
-  void HandleResult(const cJSON* frame, const char* id, int elements);
-  void HandleError(const cJSON* frame, const char* id, int elements);
-  void HandleOversize(std::string_view text);
+  void HandleFrame(std::string_view text);
+  void HandleCall(json::Value frame, const char* id, size_t elements);
+  void HandleResult(json::Value frame, const char* id, size_t elements);
+  void HandleError(json::Value frame, const char* id, size_t elements);
+  void HandleUnparsed(std::string_view text, const char* description);
   void SendCallError(const char* id, CallErrorCode code, const char* description);
   void Complete(const CallResponse& response);
   Status SendFrame();
@@ -138,10 +146,12 @@ class Rpc final : public TransportListener {
   bool connected_ = false;
   bool in_flight_ = false;
   bool responding_ = false;  // inside RpcHandler::OnCall: the writer holds the response
+  bool reading_ = false;     // a frame is being handled: reader_ holds it
   PendingCall pending_;
   RpcCounters counters_;
   char tx_buf_[kMaxFrameSize];
   json::Writer writer_;
+  json::Reader reader_;  // the incoming frame being handled (json::kMaxTokens tokens, 4 KB)
 };
 
 }  // namespace evc::ocpp

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "evc/common/cjson.hpp"
+#include "evc/common/json_reader.hpp"
 #include "evc/ocpp/call_error.hpp"
 
 namespace evc::ocpp::schema {
@@ -42,7 +42,10 @@ struct Violation {
 // Rules: payload not an object / unknown member → FormationViolation; missing required member →
 // OccurenceConstraintViolation; wrong JSON type → TypeConstraintViolation; string too long,
 // value outside its enumeration or range, unparsable date-time → PropertyConstraintViolation.
-bool Validate(const cJSON* payload, const Object& schema, Violation* out);
+// A string's length is counted in characters (code points), as JSON Schema's maxLength and OCPP's
+// CiStringN do; an integer is a number without a fractional part that fits int32. Every member
+// is checked, duplicates included.
+bool Validate(const json::Reader& doc, json::Value payload, const Object& schema, Violation* out);
 
 // Messages the charge point understands, with their request and confirmation schemas.
 struct Message {
