@@ -25,7 +25,10 @@
 #include "evc/posix/lws_transport.hpp"
 #include "evc/posix/provisioning.hpp"
 #include "evc/posix/random.hpp"
+#include "evc/posix/watchdog_thread.hpp"
 #include "evc/safety/error_code.hpp"
+#include "evc/safety/fail_safe.hpp"
+#include "evc/safety/watchdog.hpp"
 #include "evc/sim/sim_world.hpp"
 
 namespace {
@@ -334,6 +337,7 @@ int main(int argc, char** argv) {
   evc::posix::StderrLogSink sink(&clock);
   evc::Logger log(&sink, opt.verbose ? evc::LogLevel::kDebug : evc::LogLevel::kInfo);
   evc::posix::LwsTransport::RouteLibraryLogs(&log);
+  evc::posix::InstallAbortHook();
   const evc::Result<uint64_t> seed = evc::posix::SeedFromOs();
   evc::XoshiroRng rng(seed.ok() ? *seed : clock.MonotonicMs());
   Events events(clock);
@@ -347,7 +351,24 @@ int main(int argc, char** argv) {
     events.Error("simulated hardware could not be assembled");
     return 1;
   }
+  // The one fail-safe path (watchdog miss, broken invariant): the contactor opens first. The
+  // actions run on the watchdog thread while the loop is stuck, so they touch only the
+  // simulated hardware (a GPIO write on the device) and write(2), nothing else.
+  evc::safety::FailSafe::Register(
+      "contactor-open", [](void* io) { static_cast<evc::sim::SimIo*>(io)->SetContactor(false); },
+      &world.io())
+      .IgnoreError();
+  evc::safety::FailSafe::Register(
+      "failsafe-event",
+      [](void*) {
+        static const char kLine[] = "{\"event\":\"failsafe\"}\n";
+        (void)!write(STDOUT_FILENO, kLine, sizeof(kLine) - 1);
+      },
+      nullptr)
+      .IgnoreError();
+  evc::safety::Watchdog watchdog;
   EventObserver observer(events, world);
+
   HardwareEvents hw_events(events, world);
   SimSystem system;
 
@@ -428,6 +449,12 @@ int main(int argc, char** argv) {
     return true;
   };
   if (!boot()) {
+    return 1;
+  }
+  watchdog.Arm(evc::safety::WatchdogTask::kControlLoop, clock.MonotonicMs());
+  evc::posix::WatchdogThread watchdog_thread(watchdog, clock, log);
+  if (!watchdog_thread.Start().ok()) {
+    events.Error("watchdog thread could not start");
     return 1;
   }
 
@@ -564,6 +591,15 @@ int main(int argc, char** argv) {
     } else if (verb == "contactor-weld" && arg.empty()) {
       world.io().WeldContactor();
       events.Simple("contactor_weld");
+    } else if (verb == "debug-stall") {
+      // Test aid: the control loop stops checking in, as a hung task would.
+      if (!parse_number(arg, 1, 60000, &number)) {
+        events.Error("debug-stall takes a duration in ms (1..60000)");
+      } else {
+        events.Begin("debug_stall").Field("ms", static_cast<int64_t>(number));
+        events.End();
+        usleep(static_cast<useconds_t>(number) * 1000);
+      }
     } else if (verb == "status" && arg.empty()) {
       status_report();
     } else if (verb == "help") {
@@ -571,7 +607,7 @@ int main(int argc, char** argv) {
           "commands",
           "plug, unplug, swipe <idTag>, soc <percent>, estop, estop-release, reset-fault, "
           "module-fault <kind>|clear, bus-off [module|vehicle], bms-silence <ms>, "
-          "contactor-weld, status, quit");
+          "contactor-weld, debug-stall <ms>, status, quit");
       events.End();
     } else {
       events.Begin("error").Field("message", "unknown command").Field("command", cmd);
@@ -615,17 +651,23 @@ int main(int argc, char** argv) {
     fw.stack->Poll();
     fw.cp->Poll();
     hw_events.Poll(*fw.stack);
+    watchdog.CheckIn(evc::safety::WatchdogTask::kControlLoop, clock.MonotonicMs());
     if (system.requested) {
       system.requested = false;
       events.Begin("restarting").Field("hard", system.hard_);
       events.End();
+      // A device reboot restarts its watchdog too: not watched while the firmware is rebuilt.
+      watchdog.Disarm(evc::safety::WatchdogTask::kControlLoop);
       if (!boot()) {
         exit_code = 1;
         break;
       }
+      watchdog.Arm(evc::safety::WatchdogTask::kControlLoop, clock.MonotonicMs());
+
     }
     usleep(kControlTickMs * 1000);
   }
+  watchdog_thread.Stop();
   events.Simple("exit");
   return exit_code;
 }
