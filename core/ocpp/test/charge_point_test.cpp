@@ -682,5 +682,72 @@ TEST_F(ChargePointTest, ImplausibleTelemetryIsRejectedAndNotIntegrated) {
   EXPECT_EQ(0, h.cp->energy_register_wh());
 }
 
+TEST_F(ChargePointTest, EscapedStringsInPayloadsAreDecoded) {
+  Harness h(kv_);
+  h.Connect();
+  h.Expect(
+      "BootNotification",
+      R"({"status":"Acc\u0065pted","currentTime":"2026-03-01T10:00:00\u005a","interval":300})");
+  EXPECT_EQ(RegistrationStatus::kAccepted, h.cp->registration());
+  EXPECT_TRUE(h.cp->time().Known());
+  h.Expect("StatusNotification");
+  h.Expect("StatusNotification");
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("AuthorizeRemoteTxRequests", "true"));
+  EXPECT_EQ("Accepted",
+            h.CsmsCall("RemoteStartTransaction", R"({"idTag":"T\u0041G\/1"})").Str("status"));
+  EXPECT_EQ("TAG/1", h.Expect("Authorize", R"({"idTagInfo":{"status":"Accepted"}})").Str("idTag"));
+  EXPECT_EQ("Accepted", h.CsmsCall("ChangeConfiguration",
+                                   R"({"key":"Heartbeat\u0049nterval","value":"1\u0030"})")
+                            .Str("status"));
+  EXPECT_EQ(10, h.config_.GetInt(ConfigKey::kHeartbeatInterval));
+  EXPECT_EQ("UnknownMessageId",
+            h.CsmsCall("DataTransfer", R"({"vendorId":"com.\u0065vc"})").Str("status"));
+}
+
+TEST_F(ChargePointTest, GetConfigurationEchoesDecodedUnknownKeys) {
+  Harness h(kv_);
+  h.BootAccepted();
+  Frame f = h.CsmsCall("GetConfiguration", R"({"key":["Heartbeat\u0049nterval","B\u00f6gus"]})");
+  const cJSON* known = cJSON_GetObjectItem(f.payload, "configurationKey");
+  ASSERT_EQ(1, cJSON_GetArraySize(known));
+  EXPECT_STREQ("HeartbeatInterval",
+               cJSON_GetObjectItem(cJSON_GetArrayItem(known, 0), "key")->valuestring);
+  const cJSON* unknown = cJSON_GetObjectItem(f.payload, "unknownKey");
+  ASSERT_EQ(1, cJSON_GetArraySize(unknown));
+  EXPECT_STREQ("B\xC3\xB6gus", cJSON_GetArrayItem(unknown, 0)->valuestring);
+}
+
+TEST_F(ChargePointTest, RemoteStartIdTagThatDoesNotFitItsStorageIsRejected) {
+  // 20 characters pass the schema (CiString20), but 40 bytes do not fit the stored idTag.
+  Harness h(kv_, /*plugged=*/true);
+  h.BootAccepted();
+  std::string tag;
+  for (int i = 0; i < 20; ++i) {
+    tag += "\\u00e9";
+  }
+  EXPECT_EQ("Rejected",
+            h.CsmsCall("RemoteStartTransaction", R"({"idTag":")" + tag + "\"}").Str("status"));
+  h.Run(1000);
+  EXPECT_FALSE(h.cp->transaction_active());
+  EXPECT_FALSE(h.HasSent());
+  EXPECT_TRUE(h.sink_.Contains("idTag does not fit"));
+}
+
+TEST_F(ChargePointTest, EscapedConfigurationValueLongerThanAnyValueIsRejected) {
+  Harness h(kv_);
+  h.BootAccepted();
+  std::string value;
+  for (size_t i = 0; i <= kMaxConfigValueLength; ++i) {
+    value += "\\u0031";
+  }
+  EXPECT_EQ("Rejected", h.CsmsCall("ChangeConfiguration",
+                                   R"({"key":"HeartbeatInterval","value":")" + value + "\"}")
+                            .Str("status"));
+  EXPECT_EQ("NotSupported",
+            h.CsmsCall("ChangeConfiguration", R"({"key":"NoSuchKey","value":")" + value + "\"}")
+                .Str("status"));
+  EXPECT_EQ(300, h.config_.GetInt(ConfigKey::kHeartbeatInterval));
+}
+
 }  // namespace
 }  // namespace evc::ocpp

@@ -216,6 +216,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadFrame{"[2,\"id\",\"Reset\"]", "ProtocolError"},
         BadFrame{"[2,\"id\",\"Reset\",{},1]", "FormationViolation"},
         BadFrame{"[2,\"id\",\"Reset\",[]]", "FormationViolation"},
+        BadFrame{"[2,\"id\",\"Reset\",{\"type\":\"Soft\",}]", ""},
+        BadFrame{"[2,\"id\",\"Reset\",{\"type\":tru}]", ""},
+        BadFrame{"[2,\"id\",\"Reset\" {\"type\":\"Soft\"}]", ""},
+        BadFrame{"[2,\"id\",\"Reset\",{\"type\":\"Soft\"}] x", ""},
+        BadFrame{"[2,,\"id\",\"Reset\",{\"type\":\"Soft\"}]", ""},
         BadFrame{"[2,\"id\",\"Reset\",{}]", "OccurenceConstraintViolation"},
         BadFrame{"[2,\"id\",\"Reset\",{\"type\":1}]", "TypeConstraintViolation"},
         BadFrame{"[2,\"id\",\"Reset\",{\"type\":\"Warm\"}]", "PropertyConstraintViolation"},
@@ -244,6 +249,131 @@ TEST_F(RpcTest, OversizeCallWithReadableIdGetsGenericError) {
 TEST_F(RpcTest, OversizeGarbageIsDropped) {
   EXPECT_EQ("", Exchange(std::string(kMaxFrameSize + 10, 'x')));
   EXPECT_EQ(1u, rpc_.counters().dropped_unreadable);
+}
+
+// A RemoteStartTransaction with every optional field and a schedule of `periods` periods.
+std::string RemoteStartWithProfile(int periods) {
+  std::string f = R"([2,"big2","RemoteStartTransaction",{"connectorId":1,"idTag":"T",)"
+                  R"("chargingProfile":{"chargingProfileId":1,"transactionId":2,"stackLevel":0,)"
+                  R"("chargingProfilePurpose":"TxProfile","chargingProfileKind":"Absolute",)"
+                  R"("recurrencyKind":"Daily","validFrom":"2026-01-01T00:00:00Z",)"
+                  R"("validTo":"2027-01-01T00:00:00Z","chargingSchedule":{"duration":60,)"
+                  R"("startSchedule":"2026-01-01T00:00:00Z","chargingRateUnit":"A",)"
+                  R"("minChargingRate":1.5,"chargingSchedulePeriod":[)";
+  for (int i = 0; i < periods; ++i) {
+    f += (i ? "," : "") + std::string(R"({"startPeriod":)") + std::to_string(i * 60) +
+         R"(,"limit":16.0,"numberPhases":1})";
+  }
+  return f + "]}}}]";
+}
+
+TEST_F(RpcTest, LargestProfileWithinTheTokenArrayIsHandled) {
+  // 39 values of frame and profile plus 7 per period: 31 periods fill json::kMaxTokens exactly.
+  static_assert(json::kMaxTokens == 39 + 7 * 31, "update the documented capacity");
+  EXPECT_EQ(R"([3,"big2",{"status":"Accepted"}])", Exchange(RemoteStartWithProfile(31)));
+  EXPECT_EQ(1u, handler_.calls.size());
+}
+
+TEST_F(RpcTest, CallWithTooManyValuesGetsGenericError) {
+  EXPECT_EQ("GenericError", ErrorCodeOf(Exchange(RemoteStartWithProfile(32))));
+  EXPECT_EQ(1u, rpc_.counters().too_many_values);
+  EXPECT_EQ(0u, rpc_.counters().oversize);
+  EXPECT_TRUE(handler_.calls.empty());
+}
+
+TEST_F(RpcTest, ResultWithTooManyValuesIsDroppedAndTimesOut) {
+  ASSERT_TRUE(CallHeartbeat().ok());
+  std::string frame = "[3,\"" + SentId() + "\",{\"currentTime\":[";
+  for (size_t i = 0; i < json::kMaxTokens; ++i) {
+    frame += i ? ",0" : "0";
+  }
+  EXPECT_EQ("", Exchange(frame + "]}]"));
+  EXPECT_EQ(1u, rpc_.counters().too_many_values);
+  EXPECT_EQ(1u, rpc_.counters().dropped_unreadable);
+  EXPECT_TRUE(rpc_.CallInFlight());
+}
+
+TEST_F(RpcTest, GetConfigurationWithTheMostKeysFits) {
+  std::string frame = R"([2,"k","GetConfiguration",{"key":[)";
+  for (int i = 0; i < 100; ++i) {
+    frame += (i ? ",\"K" : "\"K") + std::to_string(i) + "\"";
+  }
+  EXPECT_EQ(R"([3,"k",{"status":"Accepted"}])", Exchange(frame + "]}]"));
+}
+
+TEST_F(RpcTest, HandlerReadsThePayloadOfTheCall) {
+  Exchange(R"([2,"abc","Reset", {"type" : "Soft"} ])");
+  ASSERT_EQ(1u, handler_.payloads.size());
+  EXPECT_EQ(R"({"type" : "Soft"})", handler_.payloads[0]);
+}
+
+TEST_F(RpcTest, ResultHandlerReadsThePayload) {
+  ASSERT_TRUE(CallHeartbeat().ok());
+  transport_.Deliver("[3,\"" + SentId() + "\",{\"currentTime\":\"2026-01-01T00:00:00Z\"}]");
+  ASSERT_EQ(1u, handler_.responses.size());
+  EXPECT_EQ(R"({"currentTime":"2026-01-01T00:00:00Z"})", handler_.responses[0].payload);
+}
+
+TEST_F(RpcTest, EscapedIdAndActionAreDecoded) {
+  EXPECT_EQ(R"([3,"abc",{"status":"Accepted"}])",
+            Exchange(R"([2,"a\u0062c","Re\u0073et",{"typ\u0065":"S\u006Fft"}])"));
+  ASSERT_EQ(1u, handler_.calls.size());
+  EXPECT_EQ("Reset", handler_.calls[0]);
+}
+
+TEST_F(RpcTest, MessageTypeMustBeAnInteger) {
+  EXPECT_EQ(R"([3,"x",{"status":"Accepted"}])", Exchange(R"([2.0,"x","Reset",{"type":"Soft"}])"));
+  EXPECT_EQ("FormationViolation", ErrorCodeOf(Exchange(R"([2.5,"y","Reset",{"type":"Soft"}])")));
+  EXPECT_EQ(1u, handler_.calls.size());
+}
+
+TEST_F(RpcTest, MaxLengthCountsCharactersNotBytes) {
+  std::string twenty;
+  for (int i = 0; i < 20; ++i) {
+    twenty += "\xC3\xA9";  // é: 2 bytes, 1 character
+  }
+  EXPECT_EQ(R"([3,"a",{"status":"Accepted"}])",
+            Exchange(R"([2,"a","RemoteStartTransaction",{"idTag":")" + twenty + "\"}]"));
+  EXPECT_EQ("PropertyConstraintViolation",
+            ErrorCodeOf(Exchange(R"([2,"b","RemoteStartTransaction",{"idTag":")" + twenty +
+                                 "\\u00e9\"}]")));
+  EXPECT_EQ(1u, handler_.calls.size());
+}
+
+TEST_F(RpcTest, EveryDuplicateMemberIsValidated) {
+  EXPECT_EQ("PropertyConstraintViolation",
+            ErrorCodeOf(Exchange(R"([2,"d","Reset",{"type":"Soft","type":"Warm"}])")));
+  EXPECT_TRUE(handler_.calls.empty());
+}
+
+TEST_F(RpcTest, NulInAnIdMakesTheFrameUnreadable) {
+  EXPECT_EQ("", Exchange(R"([2,"a\u0000b","Reset",{"type":"Soft"}])"));
+  EXPECT_EQ(1u, rpc_.counters().dropped_unreadable);
+}
+
+TEST_F(RpcTest, FrameDeliveredFromInsideAHandlerIsRefused) {
+  class Nested : public RecordingHandler {
+   public:
+    testing::FakeTransport* t = nullptr;
+    HandlerResult OnCall(std::string_view a, const json::Reader& doc, json::Value p,
+                         json::Writer& out) override {
+      if (calls.empty()) {
+        t->Deliver(R"([2,"inner","Reset",{"type":"Hard"}])");
+      }
+      return RecordingHandler::OnCall(a, doc, p, out);
+    }
+  };
+  testing::FakeTransport t;
+  Nested h;
+  h.t = &t;
+  Rpc rpc(t, clock_, rng_, log_, h);
+  t.Open();
+  t.Deliver(R"([2,"outer","Reset",{"type":"Soft"}])");
+  EXPECT_EQ(1u, rpc.counters().dropped_nested);
+  ASSERT_EQ(1u, h.payloads.size());
+  EXPECT_EQ(R"({"type":"Soft"})", h.payloads[0]);  // the outer frame is intact
+  ASSERT_EQ(1u, t.sent.size());
+  EXPECT_EQ(R"([3,"outer",{"status":"Accepted"}])", t.sent.front());
 }
 
 TEST_F(RpcTest, NoCallFromInsideAHandler) {
