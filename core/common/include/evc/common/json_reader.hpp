@@ -44,8 +44,9 @@ namespace evc::json {
 
 // Largest number of JSON values (every object, array, key, string, number, literal counts one)
 // in a document we read. Sized for the largest CSMS frame we accept: a GetConfiguration.req
-// naming 100 keys (the top of GetConfigurationMaxKeys) is 107 values, a RemoteStartTransaction
-// with a 30-period charging profile about 250. A document with more gets kResourceExhausted.
+// naming 100 keys (the top of GetConfigurationMaxKeys) is 107 values; a RemoteStartTransaction
+// with every optional field and a 31-period charging schedule is exactly 256 (ocpp rpc_test holds
+// us to that). A document with more gets kResourceExhausted.
 constexpr size_t kMaxTokens = 256;
 // Longest number literal GetNumber() converts (longer ones are valid JSON but refused there).
 constexpr size_t kMaxNumberLength = 63;
