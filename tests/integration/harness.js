@@ -39,6 +39,9 @@ const kEventsShown = 40;           // events printed when a wait fails
 const kStderrLinesKept = 400;      // simulator log lines kept for failure messages
 const kStderrLinesShown = 30;
 const kApiCallTimeoutMs = 15000;   // timeoutMs passed to POST /api/chargers/:id/call
+const kLogWatchMaxLines = 1000;    // lines kept by one Sim.watchLog()
+const kBenchRestartAttempts = 20;  // listen attempts on the old port when the bench comes back
+const kBenchRestartStepMs = 250;
 
 const kSocketResetPattern = /^(read|write) (ECONNRESET|EPIPE)$/;
 const kSanitizerPattern = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
@@ -97,6 +100,7 @@ class Sim {
     this.sanitizerLines = [];
     this.exit = null;  // {code, signal} once exited
     this._waiters = new Set();
+    this._logWatches = [];
 
     const args = ['--id', opts.id, '--state-dir', opts.stateDir];
     if (opts.csms) args.push('--csms', opts.csms);
@@ -114,6 +118,9 @@ class Sim {
       this.stderrLines.push(line);
       if (this.stderrLines.length > kStderrLinesKept) this.stderrLines.shift();
       if (kSanitizerPattern.test(line)) this.sanitizerLines.push(line);
+      for (const w of this._logWatches) {
+        if (w.pattern.test(line) && w.lines.length < kLogWatchMaxLines) w.lines.push(line);
+      }
     });
     this.exited = new Promise((resolve) => {
       this.child.once('close', (code, signal) => {
@@ -143,6 +150,14 @@ class Sim {
     }
     this.events.push(e);
     for (const w of this._waiters) w.check();
+  }
+
+  // Collects every stderr line matching `pattern` from now on (at most kLogWatchMaxLines) into
+  // the returned array; unlike stderrLines it is not limited to the recent lines.
+  watchLog(pattern) {
+    const w = {pattern, lines: []};
+    this._logWatches.push(w);
+    return w.lines;
   }
 
   // Index of the next event; pass it as `from` to wait for something that happens after now.
@@ -241,6 +256,9 @@ class Env {
     this._refusedAllowed = [];
     this.ignoredRefusals = [];  // see assertNoUnexpectedRefusals()
     this.notes = [];            // printed as TAP diagnostics after the scenario
+    this.benchOptions = {};
+    this.proxies = [];          // TcpProxy instances, closed by cleanup()
+    this.retiredBenches = [];   // records of benches stopped by stopBench()
   }
 
   static async create(benchOptions = {}) {
@@ -254,7 +272,71 @@ class Env {
       liveTmpDirs.delete(tmpDir);
       throw err;
     }
-    return new Env(bench, tmpDir);
+    const env = new Env(bench, tmpDir);
+    env.benchOptions = benchOptions;
+    return env;
+  }
+
+  // A TCP proxy (tcp_proxy.js) in front of the bench's OCPP port; proxy.wsUrl is the bench's
+  // ws URL through the proxy (pass it as `csms` to startSim). Closed by cleanup().
+  async startProxy() {
+    const {TcpProxy} = require('./tcp_proxy');
+    const proxy = await TcpProxy.start(this.wsUrl);
+    proxy.wsUrl = proxy.urlFor(this.wsUrl);
+    this.proxies.push(proxy);
+    return proxy;
+  }
+
+  // Stops the bench as a crash would look from the network (every connection dropped without a
+  // close frame) and keeps what it recorded: {frames, violations, violationsTotal, refused,
+  // transactions} in retiredBenches (finish() checks their violations too). Its OCPP port stays
+  // known for startBenchAgain().
+  async stopBench() {
+    assert.ok(this.bench, 'stopBench(): no bench running');
+    const b = this.bench.bench;
+    this._oldWsPort = Number(new URL(this.wsUrl).port);
+    await this.bench.close();
+    // Taken after close, so frames that arrived while closing are in.
+    const rec = {
+      frames: [...b.frames], violations: [...b.violations], violationsTotal: b.violationsTotal,
+      refused: [...b.refused], transactions: [...b.transactions.values()].map((t) => structuredClone(t)),
+    };
+    this.retiredBenches.push(rec);
+    this.bench = null;
+    return rec;
+  }
+
+  // Starts a new bench (same options as at create()) on the OCPP port of the bench stopped by
+  // stopBench(); retries while the port is still in use.
+  async startBenchAgain() {
+    assert.equal(this.bench, null, 'startBenchAgain(): a bench is running');
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        this.bench = await startBenchCsms({quiet: true, ...this.benchOptions, wsPort: this._oldWsPort});
+        break;
+      } catch (err) {
+        if (err.code !== 'EADDRINUSE' || attempt >= kBenchRestartAttempts) throw err;
+        await delay(kBenchRestartStepMs);
+      }
+    }
+    this.wsUrl = this.bench.wsUrl;
+    this.httpUrl = this.bench.httpUrl;
+    return this.bench;
+  }
+
+  // CALLs charger `id` sent to the benches stopped before and to the current one, in order:
+  // [{bench (index, the current one last), seq, ts, msgId, action, payload}].
+  async callsAcrossBenches(id, action) {
+    const pick = (frames, bench) => frames
+      .filter((f) => f.chargerId === id && f.dir === 'in' && Array.isArray(f.frame) && f.frame[0] === 2 &&
+                     (!action || f.frame[2] === action))
+      .map((f) => ({bench, seq: f.seq, ts: f.ts, msgId: f.frame[1], action: f.frame[2], payload: f.frame[3]}));
+    const out = [];
+    this.retiredBenches.forEach((r, i) => out.push(...pick(r.frames, i)));
+    if (this.bench) {
+      out.push(...(await this.callsFrom(id, action)).map((c) => ({bench: this.retiredBenches.length, ...c})));
+    }
+    return out;
   }
 
   // Closes the scenario's bench and starts another with these options (e.g. TLS material that
@@ -436,6 +518,10 @@ class Env {
   }
 
   async assertNoViolations() {
+    for (const [i, r] of this.retiredBenches.entries()) {
+      assert.equal(r.violationsTotal, 0,
+        `stopped bench #${i} recorded ${r.violationsTotal} violation(s):\n${JSON.stringify(r.violations, null, 2)}`);
+    }
     const {violations, total} = await this.get('/api/violations');
     assert.equal(total, 0, `bench recorded ${total} violation(s):\n${JSON.stringify(violations, null, 2)}`);
   }
@@ -480,7 +566,8 @@ class Env {
 
   async cleanup() {
     await Promise.all(this.sims.map((s) => s.kill()));
-    await this.bench.close().catch(() => {});
+    await Promise.all(this.proxies.map((p) => p.close()));
+    if (this.bench) await this.bench.close().catch(() => {});
     fs.rmSync(this.tmpDir, {recursive: true, force: true});
     liveTmpDirs.delete(this.tmpDir);
   }
@@ -507,6 +594,63 @@ function scenario(name, options, fn) {
       await env.cleanup();
     }
   });
+}
+
+// ---- transaction message checks -----------------------------------------------------------------
+
+const kEarliestPlausibleMs = Date.parse('2020-01-01T00:00:00Z');  // a stamp before: clock unset
+
+// Checks the transaction messages of one transaction among `calls` (CALLs of one charger in
+// arrival order, as callsFrom() or callsAcrossBenches() give them): exactly one StartTransaction
+// (with idTag), then its MeterValues, then exactly one StopTransaction, all MeterValues and the
+// Stop carrying `transactionId` (the id the CSMS assigned), no MeterValues sent twice, meter
+// timestamps strictly increasing, every timestamp plausible (not before 2020, none in the
+// future beyond a minute) and Start <= MeterValues <= Stop. No other transactionId may appear
+// in any MeterValues or StopTransaction (a placeholder id would). Returns
+// {start, meterValues, stop}.
+function checkTransactionCalls(calls, {transactionId, idTag}) {
+  const txCalls = calls.filter((c) => ['StartTransaction', 'MeterValues', 'StopTransaction'].includes(c.action));
+  const show = () => txCalls.map((c) => `  ${c.ts} ${c.action} ${JSON.stringify(c.payload)}`).join('\n');
+  const starts = txCalls.filter((c) => c.action === 'StartTransaction' && c.payload.idTag === idTag);
+  assert.equal(starts.length, 1, `StartTransaction for ${idTag} sent ${starts.length} times:\n${show()}`);
+  for (const c of txCalls) {
+    if (c.action !== 'StartTransaction' && c.payload.transactionId !== undefined) {
+      assert.ok(c.payload.transactionId > 0, `${c.action} with a placeholder transactionId:\n${show()}`);
+    }
+  }
+  const mine = txCalls.filter((c) => c === starts[0] || c.payload.transactionId === transactionId);
+  const stops = mine.filter((c) => c.action === 'StopTransaction');
+  assert.equal(stops.length, 1, `StopTransaction for ${transactionId} sent ${stops.length} times:\n${show()}`);
+  assert.equal(mine[0], starts[0], `a message of transaction ${transactionId} before its StartTransaction:\n${show()}`);
+  assert.equal(mine.at(-1), stops[0], `a message of transaction ${transactionId} after its StopTransaction:\n${show()}`);
+  const meterValues = mine.filter((c) => c.action === 'MeterValues');
+  const stamps = [];
+  const plausible = (text, what) => {
+    const ms = Date.parse(text);
+    assert.ok(Number.isFinite(ms), `${what}: unreadable timestamp ${text}`);
+    assert.ok(ms >= kEarliestPlausibleMs, `${what}: implausible (unset clock) timestamp ${text}\n${show()}`);
+    assert.ok(ms <= Date.now() + 60000, `${what}: timestamp in the future ${text}`);
+    return ms;
+  };
+  const startMs = plausible(starts[0].payload.timestamp, 'StartTransaction');
+  const seen = new Set();
+  for (const mv of meterValues) {
+    const key = JSON.stringify(mv.payload);
+    assert.ok(!seen.has(key), `MeterValues sent twice: ${key}\n${show()}`);
+    seen.add(key);
+    for (const v of mv.payload.meterValue) stamps.push(plausible(v.timestamp, 'MeterValues'));
+  }
+  for (let i = 1; i < stamps.length; ++i) {
+    assert.ok(stamps[i] > stamps[i - 1],
+      `MeterValues timestamps not increasing at #${i}: ${new Date(stamps[i - 1]).toISOString()} then ${new Date(stamps[i]).toISOString()}\n${show()}`);
+  }
+  const stopMs = plausible(stops[0].payload.timestamp, 'StopTransaction');
+  if (stamps.length > 0) {
+    assert.ok(stamps[0] >= startMs, `MeterValues stamped before the StartTransaction\n${show()}`);
+    assert.ok(stamps.at(-1) <= stopMs, `MeterValues stamped after the StopTransaction\n${show()}`);
+  }
+  assert.ok(stopMs >= startMs, `StopTransaction stamped before StartTransaction\n${show()}`);
+  return {start: starts[0], meterValues, stop: stops[0]};
 }
 
 // ---- files the scenarios need ------------------------------------------------------------------
@@ -554,5 +698,5 @@ function makeServerCert(dir, ca, name = 'server', subjectAltName = 'IP:127.0.0.1
 
 module.exports = {
   REPO_ROOT, SIM_BIN, kWaitMs, Env, Sim, scenario, ev, delay, randomHexKey, writeProvisioning,
-  makeCa, makeServerCert,
+  makeCa, makeServerCert, checkTransactionCalls,
 };
