@@ -26,6 +26,7 @@ scenario('half-open network during a session: ping timeout, session stopped offl
   {timeout: 200000}, async (env) => {
     const proxy = await env.startProxy();
     const sim = await env.startBootedSim({id: kId, csms: proxy.wsUrl, config: kConfig});
+    const connLog = sim.watchLog(/ ws: | cp: (disconnected|connected)|pong/);
     await env.waitConnector(kId, 1, 'Available');
 
     // A local session: plug, swipe (Authorize), StartTransaction. (Plugged first: see the
@@ -76,7 +77,9 @@ scenario('half-open network during a session: ping timeout, session stopped offl
     proxy.restore();
     await sim.waitFor(ev('connection', {connected: true}), {from: sim.events.indexOf(down) + 1, timeoutMs: kReconnectWaitMs});
     const reconnectMs = Date.now() - tRestore;
-    env.note(`reconnect ${reconnectMs} ms after restore() (proxy connections: ${JSON.stringify(proxy.attempts)})`);
+    env.note(`reconnect ${reconnectMs} ms after restore(); proxy connections (ms after blackhole()): ` +
+             proxy.attempts.map((a) => `#${a.id} ${a.mode} ${a.at - tHole}`).join(', '));
+    env.note(`charger connection log: ${connLog.join(' | ')}`);
     assert.ok(proxy.counters.forwarded > connectsBefore);
     await env.waitCalls(kId, 'StopTransaction', {pred: byTx, timeoutMs: 60000});
     await env.until(async () => (await sim.statusReport()).queuedTxMessages === 0, 'queue drained', {id: kId});
