@@ -345,6 +345,7 @@ class Env {
     assert.equal(this.sims.length, 0, 'replaceBench() after a simulator was started');
     await this.bench.close();
     this.bench = await startBenchCsms({quiet: true, ...benchOptions});
+    this.benchOptions = benchOptions;
     this.wsUrl = this.bench.wsUrl;
     this.httpUrl = this.bench.httpUrl;
   }
