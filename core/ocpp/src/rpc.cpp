@@ -347,7 +347,11 @@ void Rpc::HandleError(json::Value frame, const char* id, size_t elements) {
 void Rpc::SendCallError(const char* id, CallErrorCode code, const char* description) {
   ++counters_.call_errors_sent;
   writer_.Reset();
-  const size_t dlen = strnlen(description, kMaxErrorDescription);
+  // Bounded strlen without POSIX strnlen (newlib hides it from strict C++17 builds).
+  const void* nul = memchr(description, '\0', kMaxErrorDescription);
+  const size_t dlen = nul != nullptr
+                          ? static_cast<size_t>(static_cast<const char*>(nul) - description)
+                          : kMaxErrorDescription;
   writer_.BeginArray()
       .Int(kCallError)
       .String(id)
