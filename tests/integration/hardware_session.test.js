@@ -84,6 +84,8 @@ scenario('battery full: plug, swipe, Charging, taper, vehicle ends the session (
       `meterStop ${stop.meterStop} <= meterStart ${startCall.payload.meterStart}`);
     assert.equal(stop.meterStop, stopped.meterStopWh);
     await env.waitConnector(id, 1, 'Finishing');
+    // The controller winds down (module OFF, current decays) and opens the contactor.
+    await sim.waitFor(ev('contactor', {commandedClosed: false, feedbackClosed: false}), {from: m});
     const report = await sim.statusReport();
     assert.equal(report.contactorClosed, false, JSON.stringify(report));
     assert.equal(report.transactionActive, false, JSON.stringify(report));

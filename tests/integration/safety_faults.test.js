@@ -97,6 +97,8 @@ scenario('BMS silence while charging: contactor open within the safety timeout, 
     assert.ok(fault.t - silence.t <= kBmsSafetyBoundMs, `BMS_TIMEOUT ${fault.t - silence.t} ms after the silence`);
     env.note(`BMS silence: fault +${fault.t - silence.t} ms, contactor open +${open.t - silence.t} ms`);
 
+    await sim.waitFor(ev('contactor', {commandedClosed: false, feedbackClosed: false}), {from: m});
+
     const stopped = await sim.waitFor(ev('transaction_stopped', {localId: tx.localId}), {from: m});
     assert.equal(stopped.reason, 'Other');
     const stop = (await waitStop(env, id, tx.transactionId)).payload;
@@ -128,6 +130,7 @@ scenario('module over-temperature while charging: StopTransaction Other, Faulted
       {code: 113, severity: 'Error', ocppErrorCode: 'HighTemperature', vendorErrorCode: 'EVC-113'});
     const open = await sim.waitFor(ev('contactor', {commandedClosed: false}), {from: m});
     env.note(`module over-temperature: fault +${fault.t - injected.t} ms, contactor open +${open.t - injected.t} ms`);
+    await sim.waitFor(ev('contactor', {commandedClosed: false, feedbackClosed: false}), {from: m});
 
     const stopped = await sim.waitFor(ev('transaction_stopped', {localId: tx.localId}), {from: m});
     assert.equal(stopped.reason, 'Other');
