@@ -579,8 +579,8 @@ const jsmntok_t* Reader::Tok(Value v) const {
   return &tokens_[v.index_];
 }
 
-Value Reader::Handle(int index, int parent) const {
-  return Value(static_cast<int16_t>(index), static_cast<int16_t>(parent), generation_);
+Value Reader::Handle(int index, int parent, bool key) const {
+  return Value(static_cast<int16_t>(index), static_cast<int16_t>(parent), generation_, key);
 }
 
 Value Reader::Root() const {
@@ -634,7 +634,7 @@ Value Reader::First(Value container) const {
 }
 
 Value Reader::Next(Value v) const {
-  if (Tok(v) == nullptr || v.parent_ < 0) {
+  if (Tok(v) == nullptr || v.parent_ < 0 || v.key_) {
     return Value();
   }
   const jsmntok_t& parent = tokens_[v.parent_];
@@ -646,10 +646,11 @@ Value Reader::Next(Value v) const {
 }
 
 Value Reader::KeyOf(Value member) const {
-  if (Tok(member) == nullptr || member.parent_ < 0 || tokens_[member.parent_].type != JSMN_OBJECT) {
+  if (Tok(member) == nullptr || member.parent_ < 0 || member.key_ ||
+      tokens_[member.parent_].type != JSMN_OBJECT) {
     return Value();
   }
-  return Handle(member.index_ - 1, member.parent_);
+  return Handle(member.index_ - 1, member.parent_, /*key=*/true);
 }
 
 Value Reader::Find(Value object, std::string_view key) const {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -86,6 +87,10 @@ TEST(JsonReader, IteratesArraysAndObjects) {
   }
   EXPECT_EQ(R"(list=[{"k":1},[2,[3]],"x"];after=5;)", keys);
   EXPECT_FALSE(r.KeyOf(r.First(list)).valid());  // array items have no key
+  const Value key = r.KeyOf(r.First(r.Root()));
+  EXPECT_EQ("list", Str(r, key));
+  EXPECT_FALSE(r.KeyOf(key).valid());  // a key has no key ...
+  EXPECT_FALSE(r.Next(key).valid());   // ... and is not a step of the member iteration
   EXPECT_FALSE(r.Next(r.Root()).valid());
 }
 
@@ -294,6 +299,251 @@ INSTANTIATE_TEST_SUITE_P(Strings, JsonReaderInvalid,
                                            "[\"\xED\xA0\x80\"]", "[\"\xF5\x80\x80\x80\"]",
                                            "[\"\xE2\x82\"]", "[\"\x80\"]", "[\"\xF4\x90\x80\x80\"]",
                                            "{\"k\xFF\":1}"));
+
+// An independent strict validator (recursive descent, RFC 8259 + RFC 3629), the oracle for the
+// differential test below.
+class ReferenceValidator {
+ public:
+  static bool Valid(std::string_view s) {
+    ReferenceValidator v(s);
+    v.Ws();
+    if (!v.Value(0)) {
+      return false;
+    }
+    v.Ws();
+    return v.i_ == s.size();
+  }
+
+ private:
+  explicit ReferenceValidator(std::string_view s) : s_(s) {}
+  bool At(char c) const { return i_ < s_.size() && s_[i_] == c; }
+  bool Eat(char c) {
+    if (!At(c)) {
+      return false;
+    }
+    ++i_;
+    return true;
+  }
+  void Ws() {
+    while (At(' ') || At('\t') || At('\n') || At('\r')) {
+      ++i_;
+    }
+  }
+  bool Digit() const { return i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9'; }
+  bool Value(int depth) {
+    if (depth > 64) {
+      return false;
+    }
+    if (At('{')) {
+      ++i_;
+      Ws();
+      if (Eat('}')) {
+        return true;
+      }
+      do {
+        Ws();
+        if (!String()) {
+          return false;
+        }
+        Ws();
+        if (!Eat(':')) {
+          return false;
+        }
+        Ws();
+        if (!Value(depth + 1)) {
+          return false;
+        }
+        Ws();
+      } while (Eat(','));
+      return Eat('}');
+    }
+    if (At('[')) {
+      ++i_;
+      Ws();
+      if (Eat(']')) {
+        return true;
+      }
+      do {
+        Ws();
+        if (!Value(depth + 1)) {
+          return false;
+        }
+        Ws();
+      } while (Eat(','));
+      return Eat(']');
+    }
+    if (At('"')) {
+      return String();
+    }
+    for (const char* lit : {"true", "false", "null"}) {
+      if (s_.substr(i_, strlen(lit)) == lit) {
+        i_ += strlen(lit);
+        return true;
+      }
+    }
+    return Number();
+  }
+  bool Number() {
+    Eat('-');
+    if (Eat('0')) {
+    } else if (Digit()) {
+      while (Digit()) {
+        ++i_;
+      }
+    } else {
+      return false;
+    }
+    if (Eat('.')) {
+      if (!Digit()) {
+        return false;
+      }
+      while (Digit()) {
+        ++i_;
+      }
+    }
+    if (At('e') || At('E')) {
+      ++i_;
+      if (!Eat('+')) {
+        Eat('-');
+      }
+      if (!Digit()) {
+        return false;
+      }
+      while (Digit()) {
+        ++i_;
+      }
+    }
+    return true;
+  }
+  bool Hex(uint32_t* out) {
+    if (i_ + 4 > s_.size()) {
+      return false;
+    }
+    char buf[5] = {};
+    memcpy(buf, s_.data() + i_, 4);
+    char* end = nullptr;
+    if (!isxdigit(static_cast<unsigned char>(buf[0]))) {
+      return false;
+    }
+    *out = static_cast<uint32_t>(strtoul(buf, &end, 16));
+    i_ += 4;
+    return end == buf + 4;
+  }
+  bool String() {
+    if (!Eat('"')) {
+      return false;
+    }
+    while (i_ < s_.size()) {
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) {
+        return false;
+      }
+      if (c == '\\') {
+        ++i_;
+        if (i_ >= s_.size()) {
+          return false;
+        }
+        const char e = s_[i_++];
+        if (e == 'u') {
+          uint32_t u;
+          if (!Hex(&u) || (u >= 0xDC00 && u <= 0xDFFF)) {
+            return false;
+          }
+          if (u >= 0xD800 && u <= 0xDBFF) {
+            uint32_t low;
+            if (!Eat('\\') || !Eat('u') || !Hex(&low) || low < 0xDC00 || low > 0xDFFF) {
+              return false;
+            }
+          }
+        } else if (strchr("\"\\/bfnrt", e) == nullptr || e == '\0') {
+          return false;
+        }
+        continue;
+      }
+      if (c < 0x80) {
+        ++i_;
+        continue;
+      }
+      // UTF-8 by code point value: length from the lead byte, then range checks.
+      int len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+      if (len == 0 || i_ + static_cast<size_t>(len) > s_.size()) {
+        return false;
+      }
+      uint32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+      for (int k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s_[i_ + static_cast<size_t>(k)]);
+        if ((b & 0xC0) != 0x80) {
+          return false;
+        }
+        cp = (cp << 6) | (b & 0x3F);
+      }
+      const uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+      if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return false;
+      }
+      i_ += static_cast<size_t>(len);
+    }
+    return false;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+TEST(JsonReader, AgreesWithAStrictValidatorOnMutatedDocuments) {
+  const char* corpus[] = {
+      R"([2,"id-1","RemoteStartTransaction",{"connectorId":1,"idTag":"AB\u00e9"}])",
+      R"([3,"x",{"idTagInfo":{"status":"Accepted","expiryDate":"2026-01-01T00:00:00Z"},)"
+      R"("transactionId":-12.5e-3}])",
+      R"({"a":[true,false,null,{},[]],"b":"\ud83d\ude00\n","c":0})",
+      "[\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\", 1E+2, -0.0]",
+      " { \"k\" : [ 1 , [ 2 , { \"z\" : \"\\\"\" } ] ] } ",
+  };
+  const char alphabet[] = "{}[]\":, \\0123456789.eE+-tfnulrsa/u\x01\x7f\xC3\xA9\xED\xF0\xFF";
+  XoshiroRng rng(11);
+  Reader r;
+  int accepted = 0;
+  int refused = 0;
+  for (int round = 0; round < 30000; ++round) {
+    std::string doc = corpus[rng.NextU32() % (sizeof(corpus) / sizeof(corpus[0]))];
+    const uint32_t edits = 1 + rng.NextU32() % 3;
+    for (uint32_t e = 0; e < edits && !doc.empty(); ++e) {
+      const size_t at = rng.NextU32() % doc.size();
+      const char c = alphabet[rng.NextU32() % (sizeof(alphabet) - 1)];
+      switch (rng.NextU32() % 3) {
+        case 0:
+          doc.erase(at, 1);
+          break;
+        case 1:
+          doc.insert(at, 1, c);
+          break;
+        default:
+          doc[at] = c;
+          break;
+      }
+    }
+    const bool expected = ReferenceValidator::Valid(doc);
+    const Status s = r.Parse(doc);
+    ASSERT_EQ(expected, s.ok()) << "document: " << doc << " reader: " << r.error();
+    if (s.ok()) {
+      ++accepted;
+      // Every value of an accepted document can be walked and read.
+      for (Value v = r.First(r.Root()); v; v = r.Next(v)) {
+        (void)r.Text(v);
+        (void)r.StringLength(v);
+        (void)r.GetNumber(v);
+      }
+    } else {
+      ++refused;
+    }
+  }
+  EXPECT_GT(accepted, 1000);  // the mutations exercise both sides
+  EXPECT_GT(refused, 1000);
+}
 
 TEST(JsonReader, RefusesNulBytes) {
   Reader r;

@@ -64,11 +64,12 @@ class Value {
 
  private:
   friend class Reader;
-  constexpr Value(int16_t index, int16_t parent, uint16_t generation)
-      : index_(index), parent_(parent), generation_(generation) {}
+  constexpr Value(int16_t index, int16_t parent, uint16_t generation, bool key)
+      : index_(index), parent_(parent), generation_(generation), key_(key) {}
   int16_t index_ = -1;
   int16_t parent_ = -1;  // enclosing array/object, -1 for the root
   uint16_t generation_ = 0;
+  bool key_ = false;  // an object member's key (from KeyOf), not a value
 };
 
 class Reader {
@@ -102,7 +103,7 @@ class Reader {
   //   for (Value it = r.First(c); it; it = r.Next(it)) { ... r.KeyOf(it) ... }
   Value First(Value container) const;
   Value Next(Value v) const;
-  // The key (a string) of an object member value; invalid for anything else.
+  // The key (a string) of an object member value; invalid for anything else (keys included).
   Value KeyOf(Value member) const;
   // The first member whose key, unescaped, equals `key` exactly; invalid when absent.
   Value Find(Value object, std::string_view key) const;
@@ -135,7 +136,7 @@ class Reader {
 
  private:
   const jsmntok_t* Tok(Value v) const;
-  Value Handle(int index, int parent) const;
+  Value Handle(int index, int parent, bool key = false) const;
   int SkipSubtree(int index) const;
   int OuterStart(int index) const;
   int OuterEnd(int index) const;
