@@ -487,6 +487,10 @@ int main(int argc, char** argv) {
         .Field("framesDroppedUnreadable",
                static_cast<int64_t>(cp.rpc_counters().dropped_unreadable))
         .Field("callErrorsSent", static_cast<int64_t>(cp.rpc_counters().call_errors_sent))
+        .Field("callTimeouts", static_cast<int64_t>(cp.rpc_counters().timeouts))
+        .Field("lateAnswersDropped", static_cast<int64_t>(cp.rpc_counters().dropped_unmatched))
+        .Field("connectionBreaker", evc::ocpp::BreakerStateName(cp.connection_breaker()))
+        .Field("reconnectAttempts", static_cast<int64_t>(cp.reconnect_attempts()))
         .Field("canBusOffCount",
                static_cast<int64_t>(world.module_bus().Counters().bus_off_count +
                                     world.vehicle_bus().Counters().bus_off_count));
@@ -649,8 +653,8 @@ int main(int argc, char** argv) {
     const uint64_t now = clock.MonotonicMs();
     world.Step(now);
     fw.stack->Poll();
+    hw_events.Poll(*fw.stack);  // right after the hardware tick: event times are exact
     fw.cp->Poll();
-    hw_events.Poll(*fw.stack);
     watchdog.CheckIn(evc::safety::WatchdogTask::kControlLoop, clock.MonotonicMs());
     if (system.requested) {
       system.requested = false;
@@ -663,7 +667,6 @@ int main(int argc, char** argv) {
         break;
       }
       watchdog.Arm(evc::safety::WatchdogTask::kControlLoop, clock.MonotonicMs());
-
     }
     usleep(kControlTickMs * 1000);
   }

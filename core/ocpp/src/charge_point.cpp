@@ -41,6 +41,15 @@ void CopyTag(char* dst, std::string_view src) {
   dst[n] = '\0';
 }
 
+// Milliseconds from `since` to `now`; 0 when `since` is later (a time stamped during this tick).
+uint64_t Since(uint64_t now, uint64_t since) {
+  return now > since ? now - since : 0;
+}
+
+uint32_t SecondsToMs(int32_t s) {
+  return s > 0 ? static_cast<uint32_t>(s) * timing::kMsPerSecond : 0;
+}
+
 // Buffers for strings read out of CSMS payloads (the schema bounds them first).
 constexpr size_t kMaxEnumText = 31;        // longest enumeration value we read ("ConcurrentTx")
 constexpr size_t kMaxTimeText = 63;        // a date-time carrying escapes, decoded
@@ -101,7 +110,11 @@ ChargePoint::ChargePoint(const ChargePointDeps& d, const ChargePointIdentity& id
       time_(d.clock),
       rpc_(d.transport, d.clock, d.rng, d.log, *this),
       queue_(d.kv, d.log),
-      ids_(d.kv, d.log) {}
+      ids_(d.kv, d.log),
+      backoff_(d.rng, SecondsToMs(d.config.GetInt(ConfigKey::kEvcReconnectMinS)),
+               SecondsToMs(d.config.GetInt(ConfigKey::kEvcReconnectMaxS))),
+      connect_breaker_(timing::kConnectBreakerThreshold, timing::kConnectBreakerCooldownMs,
+                       timing::kConnectBreakerMaxCooldownMs) {}
 
 // ---------------------------------------------------------------------------------------------
 // Boot and persistence
@@ -136,24 +149,32 @@ Status ChargePoint::Boot() {
     if (a.last_meter_wh > energy_wh_) {
       energy_wh_ = static_cast<double>(a.last_meter_wh);
     }
+    // A watchdog or panic restart is a reboot of the charge point; anything else (and an
+    // unknown cause) counts as a loss of power.
+    const charging::ResetReason why = system_.LastResetReason();
+    const StopReason reason =
+        why == charging::ResetReason::kWatchdog || why == charging::ResetReason::kPanic
+            ? StopReason::kReboot
+            : StopReason::kPowerLoss;
     if (!queue_.Contains(a.local_tx, TxMessageKind::kStop)) {
       TxMessage stop;
       stop.kind = TxMessageKind::kStop;
       stop.connector = a.connector;
       stop.local_tx = a.local_tx;
-      stop.reason = StopReason::kPowerLoss;
+      stop.reason = reason;
       stop.meter_wh = a.last_meter_wh;
       stop.timestamp_ms = a.last_meter_utc_ms != 0 ? a.last_meter_utc_ms : a.start_utc_ms;
       CopyTag(stop.id_tag, a.id_tag);
       if (!queue_.Push(stop).ok()) {
         ++counters_.persist_failures;
-        EVC_LOGE(log_, kTag, "could not queue PowerLoss stop for tx %u",
+        EVC_LOGE(log_, kTag, "could not queue %s stop for tx %u", StopReasonName(reason),
                  static_cast<unsigned>(a.local_tx));
       }
     }
-    EVC_LOGW(log_, kTag, "transaction %u interrupted by power loss: closed at %lld Wh",
-             static_cast<unsigned>(a.local_tx), static_cast<long long>(a.last_meter_wh));
-    observer_->OnTransactionStopped(a.local_tx, StopReason::kPowerLoss, a.last_meter_wh);
+    EVC_LOGW(log_, kTag, "transaction %u interrupted (%s): closed at %lld Wh",
+             static_cast<unsigned>(a.local_tx), StopReasonName(reason),
+             static_cast<long long>(a.last_meter_wh));
+    observer_->OnTransactionStopped(a.local_tx, reason, a.last_meter_wh);
     persisted_.register_wh = static_cast<int64_t>(energy_wh_);
     PersistState();
   } else if (as.code() == Errc::kDataLoss) {
@@ -168,13 +189,12 @@ Status ChargePoint::Boot() {
   for (int c = 0; c < 2; ++c) {
     status_[c] =
         persisted_.operative[c] ? ConnectorStatus::kAvailable : ConnectorStatus::kUnavailable;
-    status_dirty_[c] = true;
-    status_seq_[c] = NextQueueSeq();  // after whatever the previous run left queued
   }
   plugged_ = hw_.CablePlugged();
   if (plugged_ && status_[1] == ConnectorStatus::kAvailable) {
     status_[1] = ConnectorStatus::kPreparing;
   }
+  ResetStatusReports();  // sequenced after whatever the previous run left queued
   for (int c = 0; c < 2; ++c) {
     observer_->OnStatus(c, status_[c]);
   }
@@ -219,6 +239,10 @@ int32_t ChargePoint::transaction_id() const {
 
 ConnectorStatus ChargePoint::status(int connector) const {
   return connector >= 0 && connector <= 1 ? status_[connector] : ConnectorStatus::kUnavailable;
+}
+
+uint32_t ChargePoint::CallTimeoutMs() const {
+  return SecondsToMs(config_.GetInt(ConfigKey::kEvcMessageTimeoutS));
 }
 
 uint32_t ChargePoint::IntervalMs(ConfigKey key) const {
@@ -276,9 +300,10 @@ void ChargePoint::ApplyServerTime(const json::Reader& doc, json::Value payload) 
 // Main loop
 
 void ChargePoint::Poll() {
-  const uint64_t now = clock_.MonotonicMs();
   transport_.Poll();
   rpc_.Poll();
+  // Read the time after the callbacks above, which stamp what they handle with the clock.
+  const uint64_t now = clock_.MonotonicMs();
   ApplyConfigChanges(now);
   ManageConnection(now);
   UpdateSession(now);
@@ -296,6 +321,8 @@ void ChargePoint::ApplyConfigChanges(uint64_t now) {
     config_version_seen_ = config_.version();
     transport_.SetPingIntervalS(
         static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
+    backoff_.SetBounds(SecondsToMs(config_.GetInt(ConfigKey::kEvcReconnectMinS)),
+                       SecondsToMs(config_.GetInt(ConfigKey::kEvcReconnectMaxS)));
     if (CredentialsVersion() != credentials_seen_) {
       // New AuthorizationKey or SecurityProfile: reconnect with them (security whitepaper),
       // after the ChangeConfiguration.conf has had time to leave.
@@ -318,13 +345,14 @@ void ChargePoint::ApplyConfigChanges(uint64_t now) {
 
 void ChargePoint::ManageConnection(uint64_t now) {
   if (transport_.IsOpen() || rpc_.IsConnected()) {
-    if (connected_since_ms_ != 0 && now - connected_since_ms_ >= timing::kStableConnectionMs) {
-      reconnect_attempt_ = 0;
+    if (connected_since_ms_ != 0 &&
+        Since(now, connected_since_ms_) >= timing::kStableConnectionMs) {
+      backoff_.Reset();
     }
     return;
   }
   if (connecting_) {
-    if (now - connect_started_ms_ >= timing::kConnectTimeoutMs) {
+    if (Since(now, connect_started_ms_) >= timing::kConnectTimeoutMs) {
       EVC_LOGW(log_, kTag, "connect attempt timed out");
       connecting_ = false;
       transport_.Close();
@@ -334,6 +362,13 @@ void ChargePoint::ManageConnection(uint64_t now) {
   }
   if (now < next_connect_ms_) {
     return;
+  }
+  const BreakerState before = connect_breaker_.state();
+  if (!connect_breaker_.Allow(now)) {
+    return;  // the CSMS keeps refusing us: leave it alone until the cool-down ends
+  }
+  if (before == BreakerState::kOpen) {
+    EVC_LOGI(log_, kTag, "circuit breaker half-open: one trial connection");
   }
   connecting_ = true;
   connect_started_ms_ = now;
@@ -348,27 +383,38 @@ void ChargePoint::OnConnected() {
   connected_since_ms_ = clock_.MonotonicMs();
   EVC_LOGI(log_, kTag, "connected to CSMS");
   observer_->OnConnection(true, CloseReason::kNone);
-  // Report where we are: after a reconnect the CSMS may have missed status changes.
-  status_dirty_[0] = status_dirty_[1] = true;
+  if (connect_breaker_.state() != BreakerState::kClosed) {
+    EVC_LOGI(log_, kTag, "circuit breaker closed");
+  }
+  connect_breaker_.RecordSuccess();
+  // Report where we are now: status changes missed while offline are not replayed (OCPP 1.6:
+  // StatusNotification is not a transaction message), the current status of each connector is.
+  ResetStatusReports();
   front_not_before_ms_ = 0;
 }
 
 void ChargePoint::OnDisconnected(CloseReason reason) {
   const bool was_connected = connected_since_ms_ != 0;
+  const uint64_t now = clock_.MonotonicMs();
   connecting_ = false;
   connected_since_ms_ = 0;
-  // Exponential backoff with full jitter, from a floor, capped.
-  uint64_t ceiling = timing::kReconnectMinMs;
-  for (uint32_t i = 0; i < reconnect_attempt_ && ceiling < timing::kReconnectMaxMs; ++i) {
-    ceiling *= 2;
+  // A CSMS that refuses us (not a network that fails) trips the breaker after a few tries.
+  const bool refused = reason == CloseReason::kHandshakeRejected ||
+                       reason == CloseReason::kTlsFailure ||
+                       reason == CloseReason::kSubprotocolMismatch;
+  if (refused) {
+    const BreakerState before = connect_breaker_.state();
+    connect_breaker_.RecordFailure(now);
+    if (connect_breaker_.state() == BreakerState::kOpen && before != BreakerState::kOpen) {
+      EVC_LOGE(log_, kTag,
+               "circuit breaker open: the CSMS refused %u connections; next try in %u s",
+               static_cast<unsigned>(connect_breaker_.consecutive_failures()),
+               static_cast<unsigned>(connect_breaker_.cooldown_ms() / timing::kMsPerSecond));
+    }
   }
-  if (ceiling > timing::kReconnectMaxMs) {
-    ceiling = timing::kReconnectMaxMs;
-  }
-  const uint32_t delay = rng_.Uniform(timing::kReconnectMinMs, static_cast<uint32_t>(ceiling));
-  ++reconnect_attempt_;
+  const uint32_t delay = backoff_.NextDelayMs();
   ++counters_.reconnects;
-  next_connect_ms_ = clock_.MonotonicMs() + delay;
+  next_connect_ms_ = now + delay;
   EVC_LOGW(log_, kTag, "disconnected (%s), retry in %u ms", CloseReasonName(reason),
            static_cast<unsigned>(delay));
   if (was_connected || reason != CloseReason::kNone) {
@@ -390,7 +436,8 @@ void ChargePoint::SendNext(uint64_t now) {
   // changed, so a StartTransaction queued before a status change goes out before it.
   const TxMessage* front = queue_.Front();
   for (int c = 0; c < 2; ++c) {
-    if (status_dirty_[c] && (front == nullptr || status_seq_[c] <= front->seq)) {
+    const StatusQueue& q = status_q_[c];
+    if (q.count > 0 && (front == nullptr || q.items[0].seq <= front->seq)) {
       if (SendStatus(c)) {
         return;
       }
@@ -405,14 +452,14 @@ void ChargePoint::SendNext(uint64_t now) {
     return;
   }
   const uint32_t hb = IntervalMs(ConfigKey::kHeartbeatInterval);
-  if (hb > 0 && now - last_sent_ms_ >= hb) {
+  if (hb > 0 && Since(now, last_sent_ms_) >= hb) {
     SendHeartbeat();
   }
 }
 
 bool ChargePoint::SendBoot() {
   const Status s =
-      rpc_.Call("BootNotification", kTagBoot, timing::kCallTimeoutMs, [this](json::Writer& w) {
+      rpc_.Call("BootNotification", kTagBoot, CallTimeoutMs(), [this](json::Writer& w) {
         w.BeginObject()
             .Field("chargePointVendor", identity_.vendor)
             .Field("chargePointModel", identity_.model);
@@ -433,21 +480,30 @@ bool ChargePoint::SendBoot() {
 }
 
 bool ChargePoint::SendStatus(int connector) {
-  const ConnectorStatus st = status_[connector];
+  StatusQueue& q = status_q_[connector];
+  const StatusEntry e = q.items[0];
+  const safety::ErrorInfo& info = safety::Describe(e.fault);
   const Status s =
       rpc_.Call("StatusNotification", kTagStatus + (static_cast<uint32_t>(connector) << 8),
-                timing::kCallTimeoutMs, [&](json::Writer& w) {
+                CallTimeoutMs(), [&](json::Writer& w) {
                   w.BeginObject()
                       .Field("connectorId", connector)
-                      .Field("errorCode", "NoError")
-                      .Field("status", charging::ConnectorStatusName(st));
+                      .Field("errorCode", info.ocpp_error_code)
+                      .Field("status", charging::ConnectorStatusName(e.status));
+                  if (e.fault != safety::ErrorCode::kNone) {
+                    // CiString50 both; our table's names and codes are far shorter.
+                    w.Field("info", info.name).Field("vendorErrorCode", info.vendor_error_code);
+                  }
                   if (time_.Known()) {
-                    WriteTimestamp(w, "timestamp", time_.NowUtcMs());
+                    WriteTimestamp(w, "timestamp", time_.UtcAt(e.at_ms));
                   }
                   w.EndObject();
                 });
   if (s.ok()) {
-    status_dirty_[connector] = false;
+    for (size_t i = 1; i < q.count; ++i) {
+      q.items[i - 1] = q.items[i];
+    }
+    --q.count;
     last_sent_ms_ = clock_.MonotonicMs();
     observer_->OnMessage(true, "StatusNotification");
   }
@@ -455,10 +511,9 @@ bool ChargePoint::SendStatus(int connector) {
 }
 
 bool ChargePoint::SendAuthorize() {
-  const Status s =
-      rpc_.Call("Authorize", kTagAuthorize, timing::kCallTimeoutMs, [this](json::Writer& w) {
-        w.BeginObject().Field("idTag", authorize_tag_.view()).EndObject();
-      });
+  const Status s = rpc_.Call("Authorize", kTagAuthorize, CallTimeoutMs(), [this](json::Writer& w) {
+    w.BeginObject().Field("idTag", authorize_tag_.view()).EndObject();
+  });
   if (s.ok()) {
     authorize_pending_ = false;
     last_sent_ms_ = clock_.MonotonicMs();
@@ -468,7 +523,7 @@ bool ChargePoint::SendAuthorize() {
 }
 
 bool ChargePoint::SendHeartbeat() {
-  const Status s = rpc_.Call("Heartbeat", kTagHeartbeat, timing::kCallTimeoutMs,
+  const Status s = rpc_.Call("Heartbeat", kTagHeartbeat, CallTimeoutMs(),
                              [](json::Writer& w) { w.BeginObject().EndObject(); });
   if (s.ok()) {
     last_sent_ms_ = clock_.MonotonicMs();
@@ -502,7 +557,9 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
       const SampledValue& sv = m.samples[i];
       char value[24];
       if (sv.measurand == Measurand::kEnergyActiveImportRegister) {
-        snprintf(value, sizeof(value), "%lld", static_cast<long long>(llround(sv.value)));
+        // The register travels as an exact integer in the record (a float cannot hold every
+        // Wh beyond 16.7 MWh); it is the same value meterStop and the journal carry.
+        snprintf(value, sizeof(value), "%lld", static_cast<long long>(m.meter_wh));
       } else {
         snprintf(value, sizeof(value), "%.1f", static_cast<double>(sv.value));
       }
@@ -528,7 +585,7 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
   switch (m.kind) {
     case TxMessageKind::kStart:
       action = "StartTransaction";
-      s = rpc_.Call(action, kTagTx, timing::kCallTimeoutMs, [&](json::Writer& w) {
+      s = rpc_.Call(action, kTagTx, CallTimeoutMs(), [&](json::Writer& w) {
         w.BeginObject()
             .Field("connectorId", static_cast<int>(m.connector))
             .Field("idTag", m.id_tag)
@@ -539,7 +596,7 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
       break;
     case TxMessageKind::kMeterValues:
       action = "MeterValues";
-      s = rpc_.Call(action, kTagTx, timing::kCallTimeoutMs, [&](json::Writer& w) {
+      s = rpc_.Call(action, kTagTx, CallTimeoutMs(), [&](json::Writer& w) {
         w.BeginObject()
             .Field("connectorId", static_cast<int>(m.connector))
             .Field("transactionId", csms_tx)
@@ -553,7 +610,7 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
       break;
     case TxMessageKind::kStop:
       action = "StopTransaction";
-      s = rpc_.Call(action, kTagTx, timing::kCallTimeoutMs, [&](json::Writer& w) {
+      s = rpc_.Call(action, kTagTx, CallTimeoutMs(), [&](json::Writer& w) {
         w.BeginObject().Field("transactionId", csms_tx);
         if (m.id_tag[0] != '\0') {
           w.Field("idTag", m.id_tag);
@@ -591,11 +648,12 @@ void ChargePoint::OnCallResponse(const PendingCall& call, const CallResponse& r)
       }
       return;
     case kTagStatus:
-      if (r.outcome != CallOutcome::kResult) {
-        // Re-send the current status later; a rejected status is not worth more.
-        const int c = static_cast<int>(call.tag >> 8);
-        if (r.outcome == CallOutcome::kConnectionLost || r.outcome == CallOutcome::kTimeout) {
-          status_dirty_[c & 1] = true;
+      // A lost connection re-reports the current status on reconnect; a timeout re-reports it
+      // now if nothing newer is waiting. A refused one is not worth more.
+      if (r.outcome == CallOutcome::kTimeout) {
+        const int c = static_cast<int>(call.tag >> 8) & 1;
+        if (status_q_[c].count == 0) {
+          QueueStatus(c, clock_.MonotonicMs());
         }
       }
       return;
@@ -663,9 +721,17 @@ void ChargePoint::HandleBootResponse(const CallResponse& r) {
     registration_ = RegistrationStatus::kAccepted;
     if (interval > 0) {
       // The CSMS decides the heartbeat period; not persisted — it comes again at every boot.
-      config_.SetInt(ConfigKey::kHeartbeatInterval, interval, Persist::kNo).IgnoreError();
+      // Beyond our range it is clamped (and said so), never silently ignored.
+      const int32_t max = Configuration::Definition(ConfigKey::kHeartbeatInterval).max;
+      if (interval > max) {
+        EVC_LOGW(log_, kTag, "heartbeat interval %d s from the CSMS clamped to %d s",
+                 static_cast<int>(interval), static_cast<int>(max));
+      }
+      config_.SetInt(ConfigKey::kHeartbeatInterval, interval > max ? max : interval, Persist::kNo)
+          .IgnoreError();
     }
-    status_dirty_[0] = status_dirty_[1] = true;
+    // OCPP 1.6: after Accepted, the status of connector 0 and of every connector.
+    ResetStatusReports();
     EVC_LOGI(log_, kTag, "registration accepted, heartbeat %d s", static_cast<int>(interval));
   } else {
     registration_ = status != nullptr && strcmp(status, "Pending") == 0
@@ -742,15 +808,44 @@ void ChargePoint::HandleTxResponse(const CallResponse& r) {
 // ---------------------------------------------------------------------------------------------
 // Session
 
-void ChargePoint::SetStatus(int connector, ConnectorStatus st) {
-  if (status_[connector] == st) {
+void ChargePoint::SetStatus(int connector, ConnectorStatus st, safety::ErrorCode fault) {
+  if (status_[connector] == st && fault_[connector] == fault) {
     return;
   }
   status_[connector] = st;
-  status_dirty_[connector] = true;
-  status_seq_[connector] = NextQueueSeq();
-  EVC_LOGI(log_, kTag, "connector %d -> %s", connector, charging::ConnectorStatusName(st));
+  fault_[connector] = fault;
+  EVC_LOGI(log_, kTag, "connector %d -> %s%s%s", connector, charging::ConnectorStatusName(st),
+           fault != safety::ErrorCode::kNone ? " " : "",
+           fault != safety::ErrorCode::kNone ? safety::Describe(fault).name : "");
+  QueueStatus(connector, clock_.MonotonicMs());
   observer_->OnStatus(connector, st);
+}
+
+void ChargePoint::QueueStatus(int connector, uint64_t now) {
+  StatusQueue& q = status_q_[connector];
+  const StatusEntry e{status_[connector], fault_[connector], NextQueueSeq(), now};
+  const uint32_t min_ms = IntervalMs(ConfigKey::kMinimumStatusDuration);
+  // Merge into the last unsent report when the queue is full, or when MinimumStatusDuration
+  // says the previous status did not last long enough to be worth a message. The report on the
+  // wire (index 0 while a call is out) is never touched.
+  const size_t first_mergeable = rpc_.CallInFlight() ? 1 : 0;
+  if (q.count > first_mergeable &&
+      (q.count == kStatusQueueDepth ||
+       (min_ms > 0 && Since(now, q.items[q.count - 1].at_ms) < min_ms))) {
+    q.items[q.count - 1] = e;
+    return;
+  }
+  if (q.count < kStatusQueueDepth) {
+    q.items[q.count++] = e;
+  }
+}
+
+void ChargePoint::ResetStatusReports() {
+  const uint64_t now = clock_.MonotonicMs();
+  for (int c = 0; c < 2; ++c) {
+    status_q_[c].count = 0;
+    QueueStatus(c, now);
+  }
 }
 
 uint32_t ChargePoint::NextQueueSeq() const {
@@ -825,6 +920,13 @@ void ChargePoint::UpdateSession(uint64_t now) {
   const charging::Telemetry t = hw_.ReadTelemetry();
   Integrate(now, t);
 
+  // The hardware side first: a fault or an end the vehicle decided.
+  const safety::ErrorCode fault = hw_.Fault();
+  if (fault != fault_[1]) {
+    OnHardwareFault(fault);
+  }
+  ApplyEndCause(hw_.TakeEndCause());
+
   if (plugged && !plugged_) {
     plugged_ = true;
     Fire(1, ConnectorEvent::kPlugIn);
@@ -849,7 +951,7 @@ void ChargePoint::UpdateSession(uint64_t now) {
     const uint32_t timeout = IntervalMs(ConfigKey::kConnectionTimeOut);
     if (plugged_) {
       StartTransaction(now);
-    } else if (timeout > 0 && now - authorized_at_ms_ >= timeout) {
+    } else if (timeout > 0 && Since(now, authorized_at_ms_) >= timeout) {
       EVC_LOGI(log_, kTag, "no plug-in within ConnectionTimeOut: authorisation dropped");
       authorized_ = false;
       Fire(1, ConnectorEvent::kAuthorizationTimeout);
@@ -857,15 +959,17 @@ void ChargePoint::UpdateSession(uint64_t now) {
   }
 
   if (tx_.active) {
+    // Preparing until energy first flows (a DC vehicle needs a few seconds of handshake and
+    // precharge); from then on Charging / SuspendedEV follow the vehicle's demand.
     const bool drawing = output_enabled_ && hw_.EvRequestsEnergy();
-    if (drawing != ev_drawing_ || (status_[1] == ConnectorStatus::kPreparing)) {
-      ev_drawing_ = drawing;
-      if (status_[1] == ConnectorStatus::kPreparing) {
-        Fire(1, drawing ? ConnectorEvent::kTransactionStarted : ConnectorEvent::kEvSuspended);
-      } else if (output_enabled_) {
-        Fire(1, drawing ? ConnectorEvent::kResumed : ConnectorEvent::kEvSuspended);
+    if (status_[1] == ConnectorStatus::kPreparing) {
+      if (drawing) {
+        Fire(1, ConnectorEvent::kTransactionStarted);
       }
+    } else if (drawing != ev_drawing_ && output_enabled_) {
+      Fire(1, drawing ? ConnectorEvent::kResumed : ConnectorEvent::kEvSuspended);
     }
+    ev_drawing_ = drawing;
     const uint32_t interval = IntervalMs(ConfigKey::kMeterValueSampleInterval);
     if (interval > 0 && now >= next_sample_ms_) {
       SampleMeter(now, ReadingContext::kSamplePeriodic);
@@ -881,7 +985,7 @@ void ChargePoint::UpdateSession(uint64_t now) {
         next_aligned_utc_ms_ = (utc / aligned + 1) * aligned;
       }
     }
-    if (now - last_persist_ms_ >= timing::kMeterPersistIntervalMs) {
+    if (Since(now, last_persist_ms_) >= timing::kMeterPersistIntervalMs) {
       tx_.last_meter_wh = energy_register_wh();
       tx_.last_meter_utc_ms = NowUtcOrZero();
       PersistActive();
@@ -890,8 +994,57 @@ void ChargePoint::UpdateSession(uint64_t now) {
   }
 }
 
+void ChargePoint::OnHardwareFault(safety::ErrorCode fault) {
+  if (fault == safety::ErrorCode::kNone) {
+    // Cleared: Finishing while the cable of a session the fault ended is still in, else as the
+    // plug says.
+    if (status_[1] == ConnectorStatus::kFaulted) {
+      SetStatus(1, ConnectorStatus::kAvailable);
+      if (plugged_) {
+        if (fault_ended_session_) {
+          SetStatus(1, ConnectorStatus::kFinishing);
+        } else {
+          Fire(1, ConnectorEvent::kPlugIn);
+        }
+      }
+    } else {
+      SetStatus(1, status_[1]);  // a warning ended: report the error code gone
+    }
+    fault_ended_session_ = false;
+    return;
+  }
+  const safety::ErrorInfo& info = safety::Describe(fault);
+  if (!safety::StopsCharging(info.severity)) {
+    SetStatus(1, status_[1], fault);  // reported with the current status; charging goes on
+    return;
+  }
+  if (tx_.active) {
+    StopTransaction(fault == safety::ErrorCode::kEmergencyStop ? StopReason::kEmergencyStop
+                                                               : StopReason::kOther,
+                    "", /*faulted=*/true);
+    fault_ended_session_ = true;
+  }
+  authorized_ = false;
+  SetStatus(1, ConnectorStatus::kFaulted, fault);
+}
+
+void ChargePoint::ApplyEndCause(charging::ChargerHardware::EndCause cause) {
+  using EndCause = charging::ChargerHardware::EndCause;
+  if (cause == EndCause::kNone || !tx_.active) {
+    return;
+  }
+  if (cause == EndCause::kVehicleFinished) {
+    // The vehicle ended the session (battery full or its own decision): a regular, local end.
+    StopTransaction(StopReason::kLocal, "");
+  } else {
+    // The hardware ended it for a reason it reports as a fault (the fault path stopped the
+    // transaction already unless the fault had cleared again).
+    StopTransaction(StopReason::kOther, "", fault_[1] != safety::ErrorCode::kNone);
+  }
+}
+
 void ChargePoint::Integrate(uint64_t now, const charging::Telemetry& t) {
-  const uint64_t dt = now - last_integrate_ms_;
+  const uint64_t dt = Since(now, last_integrate_ms_);
   last_integrate_ms_ = now;
   if (!t.valid) {
     return;
@@ -921,7 +1074,7 @@ size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, Sampl
     float v = 0;
     switch (ms[i]) {
       case Measurand::kEnergyActiveImportRegister:
-        v = static_cast<float>(energy_wh_);
+        v = static_cast<float>(energy_register_wh());  // sent from TxMessage::meter_wh
         break;
       case Measurand::kPowerActiveImport:
         v = t.voltage_v * t.current_a;
@@ -958,12 +1111,12 @@ size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, Sampl
 }
 
 void ChargePoint::SampleMeter(uint64_t now, ReadingContext context) {
-  (void)now;
   TxMessage m;
   m.kind = TxMessageKind::kMeterValues;
   m.connector = tx_.connector;
   m.local_tx = tx_.local_tx;
   m.timestamp_ms = NowUtcOrZero();
+  m.meter_wh = energy_register_wh();
   const ConfigKey list = context == ReadingContext::kSampleClock
                              ? ConfigKey::kMeterValuesAlignedData
                              : ConfigKey::kMeterValuesSampledData;
@@ -974,18 +1127,18 @@ void ChargePoint::SampleMeter(uint64_t now, ReadingContext context) {
   if (m.sample_count == 0) {
     return;
   }
-  if (queue_.full()) {
-    // Periodic samples are the only thing we can afford to lose; Start/Stop always fit because
-    // we stop sampling before the last slots (see kTxQueueCapacity).
-    EVC_LOGW(log_, kTag, "transaction queue full: meter sample skipped");
+  // The queue's overflow policy thins old samples or refuses this one; Start and Stop keep
+  // their room (tx_queue.hpp).
+  if (!queue_.Push(m).ok()) {
+    EVC_LOGW(log_, kTag, "meter sample not queued (queue full or flash error)");
     return;
   }
-  if (queue_.size() + 2 >= kTxQueueCapacity) {
-    return;  // keep room for this transaction's StopTransaction and the next StartTransaction
-  }
-  if (!queue_.Push(m).ok()) {
-    ++counters_.persist_failures;
-  }
+  // Whatever energy value may reach the CSMS is also in the journal, so a stop reconstructed
+  // after a power cut never reports less than the CSMS has already seen.
+  tx_.last_meter_wh = m.meter_wh;
+  tx_.last_meter_utc_ms = m.timestamp_ms;
+  PersistActive();
+  last_persist_ms_ = now;
 }
 
 void ChargePoint::StartTransaction(uint64_t now) {
@@ -1035,7 +1188,7 @@ void ChargePoint::StartTransaction(uint64_t now) {
   observer_->OnTransactionStarted(local, tx_.id_tag, tx_.meter_start_wh);
 }
 
-void ChargePoint::StopTransaction(StopReason reason, std::string_view id_tag) {
+void ChargePoint::StopTransaction(StopReason reason, std::string_view id_tag, bool faulted) {
   if (!tx_.active) {
     return;
   }
@@ -1068,7 +1221,9 @@ void ChargePoint::StopTransaction(StopReason reason, std::string_view id_tag) {
   EVC_LOGI(log_, kTag, "transaction %u stopped (%s) at %lld Wh", static_cast<unsigned>(local),
            StopReasonName(reason), static_cast<long long>(stop.meter_wh));
   observer_->OnTransactionStopped(local, reason, stop.meter_wh);
-  if (plugged_) {
+  if (faulted) {
+    // The caller reports Faulted; no Finishing in between.
+  } else if (plugged_) {
     if (status_[1] == ConnectorStatus::kPreparing) {
       SetStatus(1, ConnectorStatus::kFinishing);
     } else {

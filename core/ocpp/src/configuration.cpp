@@ -117,6 +117,11 @@ constexpr KeyDef kDefs[] = {
      false, "cfg_auth_key", IR::kHexSecret},
     // Only raised by the CSMS; see CheckCsmsPolicy().
     Int(CK::kSecurityProfile, "SecurityProfile", AC::kReadWrite, 0, 3, "0", "cfg_sec_prof"),
+    // Vendor keys. Reconnection: exponential backoff with full jitter between these bounds.
+    Int(CK::kEvcReconnectMinS, "EvcReconnectMinS", AC::kReadWrite, 1, 600, "1", "cfg_rc_min"),
+    Int(CK::kEvcReconnectMaxS, "EvcReconnectMaxS", AC::kReadWrite, 1, 3600, "120", "cfg_rc_max"),
+    // A CALL without an answer after this long counts as failed (then retried as its kind says).
+    Int(CK::kEvcMessageTimeoutS, "EvcMessageTimeoutS", AC::kReadWrite, 5, 300, "30", "cfg_msg_tmo"),
 };
 
 constexpr bool IsText(ValueType t) {

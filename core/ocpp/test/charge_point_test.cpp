@@ -582,7 +582,7 @@ TEST_F(ChargePointTest, StartWhileOfflineIsDeliveredLaterWithRealIdAndNoPlacehol
   h.cp->PresentIdTag("OFF1");
   EXPECT_FALSE(h.cp->transaction_active());
   EXPECT_EQ(4u, h.cp->queued_tx_messages());
-  h.Run(timing::kReconnectMaxMs);
+  h.Run(120 * 1000);  // the EvcReconnectMaxS default: the backoff has come round
   h.transport.Open();
   // Status first (they changed after the start was queued? no: Start is older), then Start.
   std::string order;

@@ -62,6 +62,10 @@ const Expected kExpectedDefaults[] = {
     {"WebSocketPingInterval", false, "60"},
     {"AuthorizationKey", false, nullptr},
     {"SecurityProfile", false, "0"},
+    {"EvcReconnectMinS", false, "1"},
+    {"EvcReconnectMaxS", false, "120"},
+    {"EvcMessageTimeoutS", false, "30"},
+
 };
 
 class ConfigurationTest : public ::testing::Test {

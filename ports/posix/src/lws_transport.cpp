@@ -109,7 +109,9 @@ CloseReason ClassifyConnectFailure(const ConnectFailure& f) {
   if (StartsWith(f.lws_error, "HS:")) {
     return CloseReason::kProtocolError;  // an upgrade response, but not a valid one
   }
-  return CloseReason::kHandshakeRejected;  // the server hung up on (or ignored) the request
+  // The server hung up on, or never answered, the upgrade request: no refusal was said, so it
+  // counts as a failed connection (a circuit breaker must not take it for "the CSMS refuses us").
+  return CloseReason::kConnectFailed;
 }
 
 struct LwsTransport::Callbacks {
@@ -455,10 +457,17 @@ void LwsTransport::CheckPing() {
   }
   const uint64_t now = clock_.MonotonicMs();
   if (awaiting_pong_) {
-    if (now - ping_due_ms_ >= config_.pong_timeout_ms) {
+    // Half the ping interval (at most the configured pong timeout): a half-open socket is then
+    // found within 1.5 ping intervals, inside OCPP's expectation of two.
+    uint32_t pong_timeout = config_.pong_timeout_ms;
+    const uint64_t half_interval = static_cast<uint64_t>(ping_interval_s_) * kMsPerSecond / 2;
+    if (half_interval > 0 && half_interval < pong_timeout) {
+      pong_timeout = static_cast<uint32_t>(half_interval);
+    }
+    if (now - ping_due_ms_ >= pong_timeout) {
       if (logger_ != nullptr) {
         EVC_LOGW(*logger_, kTag, "no pong within %u ms: dropping the connection",
-                 static_cast<unsigned>(config_.pong_timeout_ms));
+                 static_cast<unsigned>(pong_timeout));
       }
       Detach(false);  // the peer is gone; a close handshake would only wait
       ReportClosed(CloseReason::kPingTimeout);

@@ -212,8 +212,8 @@ TEST_F(LwsTransportTest, ListenerMayReconnectFromInsideOnTransportClosed) {
     }
   };
   ASSERT_TRUE(t->Connect().ok());
-  ASSERT_TRUE(Pump(*t, [&] { return listener_.opens > 0 || listener_.closes.size() > 1; },
-                   {&server}));
+  ASSERT_TRUE(
+      Pump(*t, [&] { return listener_.opens > 0 || listener_.closes.size() > 1; }, {&server}));
   EXPECT_TRUE(reconnect.ok()) << reconnect.name();
   ASSERT_EQ(listener_.closes.size(), 1u);
   EXPECT_EQ(listener_.closes[0], CloseReason::kHandshakeRejected);
@@ -230,7 +230,8 @@ TEST_F(LwsTransportTest, LwsServerWithoutOcpp16HangsUpAndThatIsAHandshakeRejecti
   ASSERT_NE(t, nullptr);
   ASSERT_TRUE(t->Connect().ok());
   ASSERT_TRUE(Pump(*t, [&] { return Closed(); }, {&server}));
-  EXPECT_EQ(listener_.closes[0], CloseReason::kHandshakeRejected);
+  // The server hangs up without an answer: a failed connection, not an explicit refusal.
+  EXPECT_EQ(listener_.closes[0], CloseReason::kConnectFailed);
   EXPECT_EQ(t->last_http_status(), 0);
   EXPECT_EQ(listener_.opens, 0);
 }
@@ -272,14 +273,14 @@ TEST_F(LwsTransportTest, BadAcceptKeyIsAProtocolError) {
   EXPECT_EQ(listener_.closes[0], CloseReason::kProtocolError);
 }
 
-TEST_F(LwsTransportTest, HangUpAfterTheRequestIsAHandshakeRejection) {
+TEST_F(LwsTransportTest, HangUpAfterTheRequestIsAFailedConnectionNotARefusal) {
   RawServer server(RawServer::Mode::kHangUp);
   ASSERT_TRUE(server.ok());
   auto t = Make(ConfigFor(server.port()));
   ASSERT_NE(t, nullptr);
   ASSERT_TRUE(t->Connect().ok());
   ASSERT_TRUE(Pump(*t, [&] { return Closed(); }, {&server}));
-  EXPECT_EQ(listener_.closes[0], CloseReason::kHandshakeRejected);
+  EXPECT_EQ(listener_.closes[0], CloseReason::kConnectFailed);
 }
 
 TEST_F(LwsTransportTest, RefusedTcpConnectIsConnectFailed) {
@@ -662,7 +663,7 @@ TEST(ClassifyConnectFailureTest, MapsEachStageToItsReason) {
   EXPECT_EQ(ClassifyConnectFailure(f), CloseReason::kProtocolError);
   f.http_status = 0;
   f.lws_error = "Peer hung up";
-  EXPECT_EQ(ClassifyConnectFailure(f), CloseReason::kHandshakeRejected);
+  EXPECT_EQ(ClassifyConnectFailure(f), CloseReason::kConnectFailed);
 }
 
 }  // namespace

@@ -41,10 +41,15 @@ class ChargerHardware {
 };
 
 // Restart of the whole device, provided by the port (esp_restart, or re-exec in the simulator).
+// Why the device last restarted, as the platform knows it (esp_reset_reason() on the ESP32; a
+// marker left by the fail-safe path on Linux).
+enum class ResetReason : uint8_t { kUnknown, kPowerOn, kSoftware, kWatchdog, kPanic };
+
 class SystemControl {
  public:
   virtual ~SystemControl() = default;
   virtual void Reboot(bool hard) = 0;
+  virtual ResetReason LastResetReason() const { return ResetReason::kUnknown; }
 };
 
 }  // namespace evc::charging

@@ -23,6 +23,8 @@
 #include "evc/common/fixed_string.hpp"
 #include "evc/common/log.hpp"
 #include "evc/common/rng.hpp"
+#include "evc/ocpp/backoff.hpp"
+#include "evc/ocpp/circuit_breaker.hpp"
 #include "evc/ocpp/configuration.hpp"
 #include "evc/ocpp/rpc.hpp"
 #include "evc/ocpp/timing.hpp"
@@ -125,6 +127,8 @@ class ChargePoint final : public RpcHandler {
   // Read-only state for displays, tests and the simulator's `status` command.
   charging::ConnectorStatus status(int connector) const;
   RegistrationStatus registration() const { return registration_; }
+  BreakerState connection_breaker() const { return connect_breaker_.state(); }
+  uint32_t reconnect_attempts() const { return backoff_.attempt(); }
   bool connected() const { return rpc_.IsConnected(); }
   bool transaction_active() const { return tx_.active; }
   uint32_t local_transaction() const { return tx_.local_tx; }
@@ -187,10 +191,17 @@ class ChargePoint final : public RpcHandler {
   void UpdateSession(uint64_t now);
   void Authorized(std::string_view id_tag);
   void StartTransaction(uint64_t now);
-  void StopTransaction(StopReason reason, std::string_view id_tag);
+  void StopTransaction(StopReason reason, std::string_view id_tag, bool faulted = false);
   void Fire(int connector, charging::ConnectorEvent event);
   uint32_t NextQueueSeq() const;
-  void SetStatus(int connector, charging::ConnectorStatus status);
+  void SetStatus(int connector, charging::ConnectorStatus status,
+                 safety::ErrorCode fault = safety::ErrorCode::kNone);
+  void QueueStatus(int connector, uint64_t now);
+  void ResetStatusReports();
+  void OnHardwareFault(safety::ErrorCode fault);
+  void ApplyEndCause(charging::ChargerHardware::EndCause cause);
+  uint32_t CallTimeoutMs() const;
+
   void Integrate(uint64_t now, const charging::Telemetry& t);
   void SampleMeter(uint64_t now, ReadingContext context);
   size_t CollectSamples(ConfigKey list, ReadingContext context, SampledValue* out, size_t cap);
@@ -243,7 +254,8 @@ class ChargePoint final : public RpcHandler {
   bool connecting_ = false;
   uint64_t connect_started_ms_ = 0;
   uint64_t next_connect_ms_ = 0;
-  uint32_t reconnect_attempt_ = 0;
+  Backoff backoff_;
+  CircuitBreaker connect_breaker_;
   uint64_t connected_since_ms_ = 0;
 
   // Registration and heartbeat.
@@ -258,8 +270,22 @@ class ChargePoint final : public RpcHandler {
   // Connectors: [0] = the charge point as a whole, [1] = the gun.
   charging::ConnectorStatus status_[2] = {charging::ConnectorStatus::kAvailable,
                                           charging::ConnectorStatus::kAvailable};
-  bool status_dirty_[2] = {true, true};
-  uint32_t status_seq_[2] = {0, 0};
+  // Every status change is reported, in order (MinimumStatusDuration may merge short ones).
+  struct StatusEntry {
+    charging::ConnectorStatus status;
+    safety::ErrorCode fault;
+    uint32_t seq;    // queue sequence when it changed: orders it against transaction messages
+    uint64_t at_ms;  // when it changed
+  };
+  static constexpr size_t kStatusQueueDepth = 6;
+  struct StatusQueue {
+    StatusEntry items[kStatusQueueDepth];
+    size_t count;
+  };
+  StatusQueue status_q_[2] = {};
+  safety::ErrorCode fault_[2] = {safety::ErrorCode::kNone, safety::ErrorCode::kNone};
+  bool fault_ended_session_ = false;  // a fault stopped the transaction: Finishing when cleared
+
   Persisted persisted_ = {{1, 1}, 0};
   bool availability_scheduled_ = false;
   bool scheduled_operative_ = true;

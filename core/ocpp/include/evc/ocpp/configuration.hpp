@@ -62,7 +62,12 @@ enum class ConfigKey : uint8_t {
   // Security whitepaper ("Improved security for OCPP 1.6-J")
   kAuthorizationKey,
   kSecurityProfile,
-  kCount  // not a key
+  // Vendor keys (ours): how the charger talks to the CSMS.
+  kEvcReconnectMinS,    // reconnect backoff floor
+  kEvcReconnectMaxS,    // reconnect backoff cap
+  kEvcMessageTimeoutS,  // how long a CALL waits for its answer
+  kCount                // not a key
+
 };
 constexpr size_t kConfigKeyCount = static_cast<size_t>(ConfigKey::kCount);
 

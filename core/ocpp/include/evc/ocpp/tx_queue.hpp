@@ -47,7 +47,7 @@ struct TxMessage {
   uint8_t sample_count = 0;
   uint32_t local_tx = 0;     // our transaction number
   int64_t timestamp_ms = 0;  // UTC
-  int64_t meter_wh = 0;      // meterStart / meterStop
+  int64_t meter_wh = 0;      // meterStart / meterStop / the energy register of a sample
   char id_tag[kIdTagLength + 1] = {};
   SampledValue samples[kMaxSamplesPerMessage] = {};
 };
