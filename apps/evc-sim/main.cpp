@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -148,15 +150,38 @@ class EventObserver final : public evc::ocpp::ChargePointObserver {
   evc::sim::SimWorld& world_;
 };
 
+// Where the fail-safe leaves the reason of a firmware-caused restart; read and removed by the
+// next start (the simulator's stand-in for the ESP32's esp_reset_reason()).
+constexpr size_t kMaxPath = 512;
+char g_reset_marker[kMaxPath] = {};
+
 class SimSystem final : public evc::charging::SystemControl {
  public:
   void Reboot(bool hard) override {
     requested = true;
     hard_ = hard;
   }
+  evc::charging::ResetReason LastResetReason() const override { return last_reset_; }
   bool requested = false;
   bool hard_ = false;
+  evc::charging::ResetReason last_reset_ = evc::charging::ResetReason::kPowerOn;
 };
+
+// Reads and removes the marker left by the previous run's fail-safe.
+evc::charging::ResetReason TakeResetMarker(const char* path) {
+  FILE* f = fopen(path, "r");
+  if (f == nullptr) {
+    return evc::charging::ResetReason::kPowerOn;  // no marker: a cold start or a power cut
+  }
+  char text[32] = {};
+  const bool read = fgets(text, sizeof(text), f) != nullptr;
+  fclose(f);
+  remove(path);
+  if (read && strncmp(text, "watchdog", 8) == 0) {
+    return evc::charging::ResetReason::kWatchdog;
+  }
+  return evc::charging::ResetReason::kPanic;
+}
 
 struct Options {
   std::string csms;
@@ -358,6 +383,23 @@ int main(int argc, char** argv) {
       "contactor-open", [](void* io) { static_cast<evc::sim::SimIo*>(io)->SetContactor(false); },
       &world.io())
       .IgnoreError();
+  snprintf(g_reset_marker, sizeof(g_reset_marker), "%s/reset_reason", opt.state_dir.c_str());
+  evc::safety::FailSafe::Register(
+      "reset-marker",
+      [](void*) {
+        // open/write/fsync/close are async-signal-safe: fine on the watchdog thread.
+        const int fd = open(g_reset_marker, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+          const bool watchdog =
+              evc::safety::FailSafe::reason() == evc::safety::ErrorCode::kWatchdog;
+          const char* text = watchdog ? "watchdog\n" : "panic\n";
+          (void)!write(fd, text, strlen(text));
+          fsync(fd);
+          close(fd);
+        }
+      },
+      nullptr)
+      .IgnoreError();
   evc::safety::FailSafe::Register(
       "failsafe-event",
       [](void*) {
@@ -371,6 +413,7 @@ int main(int argc, char** argv) {
 
   HardwareEvents hw_events(events, world);
   SimSystem system;
+  system.last_reset_ = TakeResetMarker(g_reset_marker);
 
   Firmware fw;
   auto boot = [&]() -> bool {
@@ -662,6 +705,7 @@ int main(int argc, char** argv) {
       events.End();
       // A device reboot restarts its watchdog too: not watched while the firmware is rebuilt.
       watchdog.Disarm(evc::safety::WatchdogTask::kControlLoop);
+      system.last_reset_ = evc::charging::ResetReason::kSoftware;
       if (!boot()) {
         exit_code = 1;
         break;
