@@ -792,9 +792,9 @@ void ChargePoint::HandleTxResponse(const CallResponse& r) {
       if (config_.GetBool(ConfigKey::kStopTransactionOnInvalidId)) {
         StopTransaction(StopReason::kDeAuthorized, "");
       } else {
-        hw_.SetOutputEnabled(false);  // keep the transaction, stop the energy
-        output_enabled_ = false;
-        Fire(1, ConnectorEvent::kEvseSuspended);
+        // Keep the transaction; energy flows on only up to MaxEnergyOnInvalidId (0: none).
+        invalidated_ = true;
+        LimitInvalidatedEnergy();
       }
     }
   }
@@ -959,6 +959,7 @@ void ChargePoint::UpdateSession(uint64_t now) {
   }
 
   if (tx_.active) {
+    LimitInvalidatedEnergy();
     // Preparing until energy first flows (a DC vehicle needs a few seconds of handshake and
     // precharge); from then on Charging / SuspendedEV follow the vehicle's demand.
     const bool drawing = output_enabled_ && hw_.EvRequestsEnergy();
@@ -991,6 +992,20 @@ void ChargePoint::UpdateSession(uint64_t now) {
       PersistActive();
       last_persist_ms_ = now;
     }
+  }
+}
+
+void ChargePoint::LimitInvalidatedEnergy() {
+  if (!invalidated_ || !tx_.active || !output_enabled_) {
+    return;
+  }
+  const int64_t delivered = energy_register_wh() - tx_.meter_start_wh;
+  if (delivered >= config_.GetInt(ConfigKey::kMaxEnergyOnInvalidId)) {
+    EVC_LOGI(log_, kTag, "invalidated idTag: energy held at %lld Wh (MaxEnergyOnInvalidId)",
+             static_cast<long long>(delivered));
+    hw_.SetOutputEnabled(false);  // keep the transaction, stop the energy
+    output_enabled_ = false;
+    Fire(1, ConnectorEvent::kEvseSuspended);
   }
 }
 
@@ -1151,6 +1166,8 @@ void ChargePoint::StartTransaction(uint64_t now) {
   }
   tx_ = ActiveTx{};
   tx_.active = 1;
+  invalidated_ = false;
+
   tx_.connector = kConnectorId;
   tx_.local_tx = local;
   tx_.meter_start_wh = energy_register_wh();

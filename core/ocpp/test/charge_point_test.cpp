@@ -669,6 +669,89 @@ TEST_F(ChargePointTest, StartTransactionInvalidIdSuspendsWhenNotStopping) {
   EXPECT_EQ(ConnectorStatus::kSuspendedEVSE, h.Status());
 }
 
+TEST_F(ChargePointTest, InvalidIdKeepsChargingUpToMaxEnergyOnInvalidId) {
+  Harness h(kv_);
+  h.BootAccepted();
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("StopTransactionOnInvalidId", "false"));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("MaxEnergyOnInvalidId", "10"));
+  h.hw.plugged = true;
+  h.Run(20);
+  h.Expect("StatusNotification");
+  h.CsmsCall("RemoteStartTransaction", R"({"idTag":"LATE"})");
+  h.Run(20);
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Invalid"},"transactionId":8})");
+  EXPECT_TRUE(h.hw.output);  // still allowed: below 10 Wh
+  // 60 V x 20 A = 1200 W: 10 Wh after 30 s.
+  h.Run(25000);
+  EXPECT_TRUE(h.hw.output);
+  h.Run(6000);
+  EXPECT_FALSE(h.hw.output);
+  EXPECT_TRUE(h.cp->transaction_active());
+  EXPECT_EQ(ConnectorStatus::kSuspendedEVSE, h.Status());
+  EXPECT_GE(h.cp->energy_register_wh(), 10);
+  EXPECT_LE(h.cp->energy_register_wh(), 11);
+}
+
+// Waits (in virtual time, up to `limit_ms`) for the next connection attempt and answers it with
+// `reason`. False when no attempt came.
+bool RefuseNextAttempt(Harness& h, CloseReason reason, uint64_t limit_ms) {
+  const int before = h.transport.connects;
+  for (uint64_t t = 0; t < limit_ms && h.transport.connects == before; t += 100) {
+    h.Run(100);
+  }
+  if (h.transport.connects == before) {
+    return false;
+  }
+  h.transport.Drop(reason);
+  return true;
+}
+
+TEST_F(ChargePointTest, CsmsThatKeepsRefusingTripsTheConnectionBreaker) {
+  Harness h(kv_);
+  h.cp->Poll();
+  h.transport.Drop(CloseReason::kHandshakeRejected);  // the first attempt: 401
+  for (uint32_t i = 1; i < timing::kConnectBreakerThreshold; ++i) {
+    ASSERT_TRUE(RefuseNextAttempt(h, CloseReason::kHandshakeRejected, 130 * 1000)) << i;
+  }
+  EXPECT_EQ(BreakerState::kOpen, h.cp->connection_breaker());
+  // Within the cool-down: no attempt at all.
+  const int at_open = h.transport.connects;
+  h.Run(timing::kConnectBreakerCooldownMs - 1000);
+  EXPECT_EQ(at_open, h.transport.connects);
+  // After it: one trial (half-open); its success closes the breaker.
+  h.Run(2000 + 130 * 1000);
+  EXPECT_EQ(at_open + 1, h.transport.connects);
+  EXPECT_EQ(BreakerState::kHalfOpen, h.cp->connection_breaker());
+  h.transport.Open();
+  EXPECT_EQ(BreakerState::kClosed, h.cp->connection_breaker());
+}
+
+TEST_F(ChargePointTest, FailedTrialReopensTheBreakerForLonger) {
+  Harness h(kv_);
+  h.cp->Poll();
+  h.transport.Drop(CloseReason::kTlsFailure);
+  for (uint32_t i = 1; i < timing::kConnectBreakerThreshold; ++i) {
+    ASSERT_TRUE(RefuseNextAttempt(h, CloseReason::kTlsFailure, 130 * 1000));
+  }
+  ASSERT_TRUE(RefuseNextAttempt(h, CloseReason::kTlsFailure,
+                                timing::kConnectBreakerCooldownMs + 130 * 1000));
+  EXPECT_EQ(BreakerState::kOpen, h.cp->connection_breaker());
+  // Twice the cool-down now: no trial after one cool-down.
+  const int at_reopen = h.transport.connects;
+  h.Run(timing::kConnectBreakerCooldownMs + 130 * 1000);
+  EXPECT_EQ(at_reopen, h.transport.connects);
+}
+
+TEST_F(ChargePointTest, NetworkFailuresOnlyBackOffNeverTripTheBreaker) {
+  Harness h(kv_);
+  h.cp->Poll();
+  h.transport.Drop(CloseReason::kConnectFailed);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(RefuseNextAttempt(h, CloseReason::kConnectFailed, 130 * 1000)) << i;
+  }
+  EXPECT_EQ(BreakerState::kClosed, h.cp->connection_breaker());
+}
+
 TEST_F(ChargePointTest, ImplausibleTelemetryIsRejectedAndNotIntegrated) {
   Harness h(kv_);
   h.BootAccepted();

@@ -200,6 +200,7 @@ class ChargePoint final : public RpcHandler {
   void ResetStatusReports();
   void OnHardwareFault(safety::ErrorCode fault);
   void ApplyEndCause(charging::ChargerHardware::EndCause cause);
+  void LimitInvalidatedEnergy();
   uint32_t CallTimeoutMs() const;
 
   void Integrate(uint64_t now, const charging::Telemetry& t);
@@ -300,6 +301,7 @@ class ChargePoint final : public RpcHandler {
   FixedString<kIdTagLength> authorize_tag_;
   ActiveTx tx_ = {};
   bool output_enabled_ = false;
+  bool invalidated_ = false;  // the CSMS refused the idTag of the running transaction
   bool ev_drawing_ = false;
 
   // Metering.
