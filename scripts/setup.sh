@@ -9,7 +9,8 @@ with_browser="${2:-}"
 
 need=(build-essential cmake pkg-config git openssl ca-certificates
       libcjson-dev libjsmn-dev libwebsockets-dev libmbedtls-dev libssl-dev
-      googletest libgtest-dev libgmock-dev libbenchmark-dev)
+      googletest libgtest-dev libgmock-dev libbenchmark-dev
+      gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "$with_browser" = "--with-browser" ]; then
