@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-release}"
 with_browser="${2:-}"
 
-need=(build-essential cmake pkg-config git openssl ca-certificates
+need=(build-essential cmake pkg-config git openssl ca-certificates python3
       libcjson-dev libjsmn-dev libwebsockets-dev libmbedtls-dev libssl-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm)

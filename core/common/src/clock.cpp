@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "evc/common/timing.hpp"
+
 namespace evc {
 
 bool TimeKeeper::Known() const {
@@ -87,10 +89,10 @@ size_t FormatIso8601(int64_t utc_ms, char* out, size_t cap) {
     }
     return 0;
   }
-  int64_t secs = utc_ms / 1000;
-  int64_t ms = utc_ms % 1000;
+  int64_t secs = utc_ms / timing::kMsPerSecond;
+  int64_t ms = utc_ms % timing::kMsPerSecond;
   if (ms < 0) {
-    ms += 1000;
+    ms += timing::kMsPerSecond;
     secs -= 1;
   }
   int64_t days = secs / 86400;
@@ -157,7 +159,7 @@ Result<int64_t> ParseIso8601(std::string_view s) {
   }
   const int64_t days = DaysFromCivil(y, mo, d);
   const int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se) - offset_min * 60;
-  return secs * 1000 + ms;
+  return secs * timing::kMsPerSecond + ms;
 }
 
 }  // namespace evc
