@@ -142,7 +142,17 @@ function narrate(ev) {
     case 'transaction_stopped':
       say('charger', `transaction stopped (${ev.reason}), meterStop ${ev.meterStopWh} Wh`);
       break;
+    case 'control_phase':
+      say('hardware', `controller ${ev.phase} (GB/T ${ev.gbt})`);
+      break;
+    case 'contactor':
+      say('hardware', `contactor ${ev.feedbackClosed ? 'closed' : 'open'} (feedback)`);
+      break;
+    case 'fault':
+      say('hardware', ev.code === 0 ? 'fault cleared' : `fault ${ev.name} (${ev.vendorErrorCode})`);
+      break;
     case 'error': say('charger', `error: ${ev.message}`); break;
+
     default: break;
   }
 }
