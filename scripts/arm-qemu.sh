@@ -31,11 +31,18 @@ cmake --build "$build_dir" -j2
 elf="$build_dir/evc_m4_scenario.elf"
 echo "arm-qemu: running $elf"
 start=$(date +%s.%N)
+log="$build_dir/evc_m4_scenario.log"
 set +e
 timeout "$qemu_timeout_s" qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
-  -semihosting-config enable=on,target=native -kernel "$elf"
-verdict=$?
+  -semihosting-config enable=on,target=native -kernel "$elf" 2>&1 | tee "$log"
+verdict=${PIPESTATUS[0]}
 set -e
 end=$(date +%s.%N)
+# A zero status without the scenario's own verdict line means the scenario never ran to its end
+# (e.g. semihosting not reaching it): that is a failure too.
+if [ "$verdict" -eq 0 ] && ! grep -q '^VERDICT: PASS' "$log"; then
+  echo "arm-qemu: QEMU exited 0 but the scenario printed no passing verdict" >&2
+  verdict=4
+fi
 echo "arm-qemu: verdict $verdict, QEMU wall time $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b - a}') s"
 exit "$verdict"
