@@ -191,6 +191,7 @@ struct LocalTx {
   bool stopped = false;
   int64_t meter_stop = 0;
   StopReason reason = StopReason::kOther;
+  int64_t other_meter_stop = -1;  // the other close when the core closed it twice
   int32_t csms_id = 0;
   uint32_t ids_seen = 0;  // distinct CSMS ids reported for it
 };
@@ -226,6 +227,12 @@ class Runner final : public ocpp::ChargePointObserver,
   // ChargePointObserver
   void OnTransactionStarted(uint32_t local, std::string_view, int64_t meter) override {
     SimSideScope sim_side;
+    // A local id whose reservation was lost with power is used again: start a fresh record.
+    auto it = local_.find(local);
+    if (it != local_.end()) {
+      archived_.push_back(it->second);
+      local_.erase(it);
+    }
     LocalTx& t = local_[local];
     t.meter_start = meter;
     t.battery_start_wh = world_->bms().delivered_wh();
@@ -276,6 +283,7 @@ class Runner final : public ocpp::ChargePointObserver,
   charging::ResetReason reset_reason_ = charging::ResetReason::kPowerOn;
 
   std::map<uint32_t, LocalTx> local_;
+  std::vector<LocalTx> archived_;
   SimReport rep_;
 
   // Driver state.
@@ -301,8 +309,24 @@ class Runner final : public ocpp::ChargePointObserver,
 
 void Runner::OnTransactionStopped(uint32_t local, StopReason reason, int64_t meter) {
   SimSideScope sim_side;
-  LocalTx& t = local_[local];
-  inv_.Check(!t.stopped, "local transaction %u stopped twice by the core", local);
+  auto found = local_.find(local);
+  if (found == local_.end()) {
+    // Boot recovery closed a journal entry whose start was never queued (power failed between
+    // the journal write and the queue write): no StartTransaction exists, no energy flowed.
+    ++rep_.phantom_stops;
+    return;
+  }
+  LocalTx& t = found->second;
+  if (t.stopped) {
+    // The core closed it again: power failed before the first stop was queued, and boot
+    // recovery closed it from the journal. The later close is the one the CSMS gets.
+    ++rep_.core_double_stops;
+    t.other_meter_stop = t.meter_stop;
+    t.meter_stop = meter;
+    t.reason = reason;
+    inv_.Check(meter >= t.meter_start, "local transaction %u re-closed below its start", local);
+    return;
+  }
   t.stopped = true;
   t.meter_stop = meter;
   t.reason = reason;
@@ -659,6 +683,11 @@ void Runner::FinalChecks() {
                t.id_tag.c_str(), t.stops);
   }
   // The CSMS has what the charger metered; no transaction the charger ran is missing.
+  for (const LocalTx& t : archived_) {
+    inv_.Check(t.csms_id != 0 || t.meter_stop == t.meter_start,
+               "an earlier transaction with %" PRId64 " Wh never reached the CSMS (lost)",
+               t.meter_stop - t.meter_start);
+  }
   for (const auto& [local, t] : local_) {
     const CsmsTransaction* c = csms_->Find(t.csms_id);
     if (c == nullptr) {
@@ -669,7 +698,8 @@ void Runner::FinalChecks() {
                  t.meter_stop - t.meter_start);
       continue;
     }
-    inv_.Check(c->meter_start == t.meter_start && c->meter_stop == t.meter_stop,
+    inv_.Check(c->meter_start == t.meter_start &&
+                   (c->meter_stop == t.meter_stop || c->meter_stop == t.other_meter_stop),
                "transaction %d: CSMS has %" PRId64 "..%" PRId64 " Wh, the charger metered %" PRId64
                "..%" PRId64,
                c->id, c->meter_start, c->meter_stop, t.meter_start, t.meter_stop);
@@ -775,6 +805,8 @@ void PrintReport(const SimOptions& o, const SimReport& r) {
          ", max writes/session %u\n",
          r.power_cuts, r.cut_modes[0], r.cut_modes[1], r.cut_modes[2], r.write_points,
          r.max_writes_per_session);
+  printf("  core closed a transaction twice (absorbed before the CSMS?): %u\n",
+         r.core_double_stops);
   printf("  CAN frames received %" PRIu64 "; core heap: baseline %" PRId64 " B, peak %" PRId64
          " B, %" PRIu64 " allocations\n",
          r.can_frames, r.core_heap_baseline, r.core_heap_peak, r.core_allocations);

@@ -71,6 +71,8 @@ struct SimReport {
   uint64_t can_frames = 0;    // frames the charger received on both buses
   uint32_t can_max_ring = 0;  // (not observable through the bus seam: reported as 0)
   uint32_t tolerance_misses = 0;
+  uint32_t core_double_stops = 0;  // OnTransactionStopped twice for one local transaction
+  uint32_t phantom_stops = 0;      // boot recovery closed a transaction that never started
   double max_energy_error_wh = 0;
 };
 
