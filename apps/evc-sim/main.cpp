@@ -23,6 +23,7 @@
 #include "evc/ocpp/configuration.hpp"
 #include "evc/posix/clock.hpp"
 #include "evc/posix/file_kv_store.hpp"
+#include "evc/posix/heap_stats.hpp"
 #include "evc/posix/log_sink.hpp"
 #include "evc/posix/lws_transport.hpp"
 #include "evc/posix/provisioning.hpp"
@@ -501,6 +502,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Free / minimum-free heap every kHeapReportIntervalMs (first report at start).
+  evc::posix::MallocHeapStats heap_stats;
+  evc::HeapMonitor heap_monitor(heap_stats, log);
+
   char line[kMaxCommandLine + 1];
   size_t line_len = 0;
   bool line_too_long = false;
@@ -698,6 +703,15 @@ int main(int argc, char** argv) {
     fw.stack->Poll();
     hw_events.Poll(*fw.stack);  // right after the hardware tick: event times are exact
     fw.cp->Poll();
+    if (heap_monitor.Poll(now)) {
+      const evc::HeapReport& h = heap_monitor.last();
+      events.Begin("heap")
+          .Field("freeBytes", static_cast<int64_t>(h.free_bytes))
+          .Field("minFreeBytes", static_cast<int64_t>(h.min_free_bytes))
+          .Field("inUseBytes", static_cast<int64_t>(h.in_use_bytes))
+          .Field("warning", h.warning);
+      events.End();
+    }
     watchdog.CheckIn(evc::safety::WatchdogTask::kControlLoop, clock.MonotonicMs());
     if (system.requested) {
       system.requested = false;
