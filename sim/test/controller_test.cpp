@@ -173,6 +173,15 @@ TEST_F(ControllerTest, GunThatDoesNotLockNeverEnergises) {
   EXPECT_EQ(ErrorCode::kGunLockFailure, ctl().Fault());
 }
 
+TEST_F(ControllerTest, GunPulledUnderLoadOpensTheContactorInTheSameTick) {
+  StartCharging();
+  world_.Unplug();  // yanked out (a broken lock), and the OCPP side reacts to the unplug
+  ctl().SetOutputEnabled(false);
+  Tick();
+  EXPECT_FALSE(world_.io().ContactorCommandedClosed());
+  EXPECT_EQ(ErrorCode::kGunLockFailure, ctl().Fault());
+}
+
 TEST_F(ControllerTest, UnlockRefusedWhileContactorClosed) {
   StartCharging();
   EXPECT_FALSE(ctl().UnlockConnector());

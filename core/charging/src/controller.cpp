@@ -243,6 +243,13 @@ void Controller::Sequence(uint64_t now, const safety::Decision& d) {
       if (!requested_ || vehicle_ended) {
         session_over_ = vehicle_ended;
         BeginStop(now, false);
+      } else if (!io_.GunConnected() || !io_.GunLocked()) {
+        // Never close onto a gun that is not held: the session ends here.
+        gbt_.RequestStop(cst::kConnectorFault, now).IgnoreError();
+        end_cause_ = EndCause::kFault;
+        fault_ = ErrorCode::kGunLockFailure;
+        session_over_ = true;
+        BeginStop(now, true);
       } else if (t.valid && std::fabs(t.voltage_v - target) <= config_.precharge_tolerance_v) {
         io_.SetContactor(true);
         Enter(ControlPhase::kClosing, now);

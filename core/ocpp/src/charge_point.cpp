@@ -144,7 +144,14 @@ Status ChargePoint::Boot() {
 
   ActiveTx a;
   const Status as = storage::ReadRecord(kv_, kActiveKey, kActiveVersion, &a);
-  if (as.ok() && a.active) {
+  int32_t known_id = 0;
+  if (as.ok() && a.active && !queue_.Contains(a.local_tx, TxMessageKind::kStart) &&
+      ids_.Find(a.local_tx, &known_id) == TxIdMap::Lookup::kUnknown) {
+    // The power went between journalling the transaction and queueing its StartTransaction:
+    // no energy flowed (output is enabled after both writes) and the CSMS never heard of it.
+    EVC_LOGW(log_, kTag, "transaction %u never reached the queue: discarded",
+             static_cast<unsigned>(a.local_tx));
+  } else if (as.ok() && a.active) {
     // The previous run ended (power cut, crash, watchdog) in the middle of a transaction.
     if (a.last_meter_wh > energy_wh_) {
       energy_wh_ = static_cast<double>(a.last_meter_wh);
@@ -208,13 +215,14 @@ Status ChargePoint::Boot() {
   return result;
 }
 
-void ChargePoint::PersistActive() {
+bool ChargePoint::PersistActive() {
   const Status s = tx_.active ? storage::WriteRecord(kv_, kActiveKey, kActiveVersion, tx_)
                               : kv_.Erase(kActiveKey);
   if (!s.ok()) {
     ++counters_.persist_failures;
     EVC_LOGE(log_, kTag, "persisting active transaction failed: %s", s.name());
   }
+  return s.ok();
 }
 
 void ChargePoint::PersistState() {
@@ -812,6 +820,9 @@ void ChargePoint::SetStatus(int connector, ConnectorStatus st, safety::ErrorCode
   if (status_[connector] == st && fault_[connector] == fault) {
     return;
   }
+  if (status_[connector] != st) {
+    status_since_ms_ = clock_.MonotonicMs();
+  }
   status_[connector] = st;
   fault_[connector] = fault;
   EVC_LOGI(log_, kTag, "connector %d -> %s%s%s", connector, charging::ConnectorStatusName(st),
@@ -945,6 +956,17 @@ void ChargePoint::UpdateSession(uint64_t now) {
     if (!tx_.active) {
       Fire(1, ConnectorEvent::kUnplug);
     }
+    if (config_.GetBool(ConfigKey::kUnlockConnectorOnEVSideDisconnect) && !hw_.UnlockConnector()) {
+      EVC_LOGW(log_, kTag, "connector did not unlock after the EV side disconnected");
+    }
+  }
+
+  // Session over, cable left in: back to Available after the Finishing timeout.
+  if (status_[1] == ConnectorStatus::kFinishing && !tx_.active && !authorized_ &&
+      Since(now, status_since_ms_) >= timing::kFinishingTimeoutMs) {
+    EVC_LOGI(log_, kTag, "Finishing for %u s with the cable in: connector released",
+             static_cast<unsigned>(timing::kFinishingTimeoutMs / timing::kMsPerSecond));
+    Fire(1, ConnectorEvent::kFinishingTimeout);
   }
 
   if (!tx_.active && authorized_) {
@@ -1184,7 +1206,11 @@ void ChargePoint::StartTransaction(uint64_t now) {
   start.meter_wh = tx_.meter_start_wh;
   CopyTag(start.id_tag, session_tag_.view());
   // Journal first, then energy: if either write fails, no energy flows.
-  PersistActive();
+  if (!PersistActive()) {
+    tx_ = ActiveTx{};
+    authorized_ = false;
+    return;
+  }
   if (!queue_.Push(start).ok()) {
     ++counters_.persist_failures;
     EVC_LOGE(log_, kTag, "cannot start: transaction queue not writable");

@@ -527,6 +527,37 @@ TEST_F(ChargePointTest, UnlockDuringTransactionStopsIt) {
   EXPECT_EQ("UnlockCommand", h.Expect("StopTransaction", "{}").Str("reason"));
 }
 
+TEST_F(ChargePointTest, FinishingTimesOutToAvailableWithTheCableIn) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  h.Expect("StopTransaction", "{}");
+  EXPECT_EQ("Finishing", h.Expect("StatusNotification").Str("status"));
+  h.Run(timing::kFinishingTimeoutMs - 1000);
+  EXPECT_EQ(ConnectorStatus::kFinishing, h.Status());
+  h.Run(2000);
+  EXPECT_EQ(ConnectorStatus::kAvailable, h.Status());
+  EXPECT_EQ("Available", h.Expect("StatusNotification").Str("status"));
+}
+
+TEST_F(ChargePointTest, EvSideDisconnectUnlocksWhenConfigured) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  const int unlocks = h.hw.unlocks;
+  h.hw.plugged = false;
+  h.Run(20);
+  EXPECT_EQ(unlocks + 1, h.hw.unlocks);
+  ASSERT_EQ(ChangeResult::kAccepted,
+            h.config_.Change("UnlockConnectorOnEVSideDisconnect", "false"));
+  h.hw.plugged = true;
+  h.Run(20);
+  h.hw.plugged = false;
+  h.Run(20);
+  EXPECT_EQ(unlocks + 1, h.hw.unlocks);
+}
+
 TEST_F(ChargePointTest, UnplugStopsWithEVDisconnected) {
   Harness h(kv_);
   h.BootAccepted();
@@ -568,6 +599,33 @@ TEST_F(ChargePointTest, PowerLossDuringChargingIsClosedOnNextBoot) {
   h.transport.Deliver("[3,\"" + f.id + "\",{}]");
   h.Run(100);
   EXPECT_EQ(0u, h.cp->queued_tx_messages());
+}
+
+TEST_F(ChargePointTest, CutBetweenJournalAndQueueLeavesNoTransactionBehind) {
+  {
+    Harness h(kv_, /*plugged=*/true);
+    h.BootAccepted();
+    h.CsmsCall("RemoteStartTransaction", R"({"idTag":"CUT"})");
+    h.Run(20);
+    ASSERT_TRUE(h.cp->transaction_active());
+  }
+  // Simulate the cut: the journal record survived, the queued StartTransaction did not.
+  for (auto it = kv_.data.begin(); it != kv_.data.end();) {
+    it = it->first.rfind("txq", 0) == 0 ? kv_.data.erase(it) : std::next(it);
+  }
+  Harness h(kv_, /*plugged=*/true);
+  EXPECT_EQ(0u, h.cp->queued_tx_messages());  // no StopTransaction for a start nobody saw
+  EXPECT_TRUE(h.sink_.Contains("never reached the queue"));
+}
+
+TEST_F(ChargePointTest, NoStartWhenTheJournalCannotBeWritten) {
+  Harness h(kv_, /*plugged=*/true);
+  h.BootAccepted();
+  kv_.fail_writes = true;
+  h.CsmsCall("RemoteStartTransaction", R"({"idTag":"NOFLASH"})");
+  h.Run(100);
+  EXPECT_FALSE(h.cp->transaction_active());
+  EXPECT_FALSE(h.hw.output);  // no energy without a journal
 }
 
 TEST_F(ChargePointTest, StartWhileOfflineIsDeliveredLaterWithRealIdAndNoPlaceholder) {

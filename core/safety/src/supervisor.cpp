@@ -93,10 +93,13 @@ Decision Supervisor::Evaluate(const Inputs& in, bool estop_pressed) {
   bool interlocks = in.gun_connected && in.gun_locked && in.bms_alive && in.battery_in_range &&
                     in.module_healthy && in.telemetry_fresh && !in.can_faulted &&
                     !in.can_recovering && in.storage_ok && in.measurements_valid;
+  if (in.contactor_commanded_closed && (!in.gun_connected || !in.gun_locked)) {
+    // The gun out, or its lock open, while the contactor is closed (whatever the session wants):
+    // the lock failed its one job. A fault that stops charging: the contactor opens this tick.
+    raise(ErrorCode::kGunLockFailure);
+  }
   if (in.ocpp_permits && in.contactor_commanded_closed) {
     // While energy flows, losing an interlock is a fault with a name, not just "no permit".
-    if (in.gun_connected && !in.gun_locked)
-      raise(ErrorCode::kGunLockFailure);
     if (!in.bms_alive)
       raise(ErrorCode::kBmsTimeout);
     if (!in.battery_in_range)

@@ -57,6 +57,17 @@ TEST_F(SupervisorTest, EachMissingInterlockWithholdsPermit) {
   }
 }
 
+TEST_F(SupervisorTest, GunGoneWhileContactorClosedStopsEvenWithoutPermission) {
+  Inputs in = Charging();
+  in.ocpp_permits = false;  // the session already withdrew (it saw the unplug first)
+  in.gun_connected = false;
+  in.gun_locked = false;
+  const Decision d = Tick(in);
+  EXPECT_FALSE(d.permit);
+  EXPECT_EQ(ErrorCode::kGunLockFailure, d.fault);
+  EXPECT_TRUE(StopsCharging(Describe(d.fault).severity));
+}
+
 TEST_F(SupervisorTest, LosingBmsWhileChargingIsANamedFault) {
   Inputs in = Charging();
   in.bms_alive = false;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "evc/common/status.hpp"
 
@@ -35,6 +36,13 @@ class Writer {
   Writer& Field(std::string_view key, const char* value) { return Key(key).String(value); }
   Writer& Field(std::string_view key, int64_t value) { return Key(key).Int(value); }
   Writer& Field(std::string_view key, int value) { return Key(key).Int(value); }
+  // int32_t is `long` on arm-none-eabi, a distinct type from int there.
+  template <typename T,
+            typename = std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, int> &&
+                                        !std::is_same_v<T, bool> && !std::is_same_v<T, int64_t>>>
+  Writer& Field(std::string_view key, T value) {
+    return Key(key).Int(static_cast<int64_t>(value));
+  }
   Writer& Field(std::string_view key, bool value) { return Key(key).Bool(value); }
 
   bool ok() const { return !overflow_ && !invalid_; }

@@ -19,7 +19,6 @@ constexpr uint32_t kMsPerSecond = 1000;  // a unit, shared by every module
 // Every time constant of the OCPP layer, named, in one place (no time literal in logic).
 // Values that OCPP lets the CSMS change live in configuration keys instead.
 
-
 namespace evc::ocpp::timing {
 
 // The CALL timeout and the reconnection backoff bounds are configuration keys
@@ -32,7 +31,10 @@ constexpr uint32_t kConnectTimeoutMs = 20000;    // a connect attempt that has n
 constexpr uint32_t kConnectBreakerThreshold = 5;
 constexpr uint32_t kConnectBreakerCooldownMs = 600000;      // 10 min
 constexpr uint32_t kConnectBreakerMaxCooldownMs = 3600000;  // 1 h
-constexpr uint32_t kStableConnectionMs = 60000;      // connected this long → backoff resets
+constexpr uint32_t kStableConnectionMs = 60000;  // connected this long → backoff resets
+// A connector left in Finishing (session over, cable still in) this long returns to Available,
+// so a forgotten cable never blocks the charger.
+constexpr uint32_t kFinishingTimeoutMs = 300000;     // 5 min
 constexpr uint32_t kResetGraceMs = 10000;            // wait for StopTransaction before rebooting
 constexpr uint32_t kMeterPersistIntervalMs = 60000;  // energy register written at least this often
 constexpr uint32_t kMaxIntegrationStepMs = 2000;     // a longer gap is not integrated (stale data)
@@ -46,7 +48,6 @@ using ::evc::timing::kMsPerSecond;
 
 // Timing constants of the CAN layer and of the CAN device drivers built on it (power module).
 // No time literal appears in the CAN or power logic; everything is here, in milliseconds.
-
 
 namespace evc::can::timing {
 
@@ -122,7 +123,6 @@ static_assert(kInfyTelemetryStaleMs > kInfyPollPeriodMs, "stale limit below the 
 //       is received for more than 1 s.
 //  [G]  our own choice, explained next to the value.
 
-
 namespace evc::vehicle {
 
 // ---- J1939-21 transport protocol [J] -------------------------------------------------------
@@ -195,7 +195,6 @@ constexpr uint32_t kVehicleAliveTimeoutMs = 1000;
 
 // Timing constants of the safety layer, named (no time literal in logic).
 
-
 namespace evc::safety::timing {
 
 constexpr uint32_t kOverVoltageSustainMs = 100;  // above the sustained threshold this long
@@ -221,7 +220,6 @@ constexpr uint32_t kWatchdogCheckPeriodMs = 50;
 
 // Timing constants of the charging controller, named (no time literal in logic).
 
-
 namespace evc::charging::timing {
 
 constexpr uint32_t kGunLockTimeoutMs = 2000;        // lock feedback must confirm within
@@ -232,4 +230,3 @@ constexpr uint32_t kDischargeTimeoutMs = 5000;      // output voltage to fall be
 constexpr uint32_t kModuleReadyTimeoutMs = 5000;    // module online with capability at start
 
 }  // namespace evc::charging::timing
-

@@ -228,7 +228,7 @@ class ChargePoint final : public RpcHandler {
   int64_t NowUtcOrZero() const;
   int64_t StampFor(int64_t recorded) const;
   void WriteTimestamp(json::Writer& w, std::string_view key, int64_t utc_ms);
-  void PersistActive();
+  bool PersistActive();
   void PersistState();
   uint32_t IntervalMs(ConfigKey key) const;
   uint32_t CredentialsVersion() const;
@@ -285,7 +285,9 @@ class ChargePoint final : public RpcHandler {
   };
   StatusQueue status_q_[2] = {};
   safety::ErrorCode fault_[2] = {safety::ErrorCode::kNone, safety::ErrorCode::kNone};
-  bool fault_ended_session_ = false;  // a fault stopped the transaction: Finishing when cleared
+  bool fault_ended_session_ = false;
+  uint64_t status_since_ms_ = 0;  // when connector 1 entered its current status  // a fault stopped
+                                  // the transaction: Finishing when cleared
 
   Persisted persisted_ = {{1, 1}, 0};
   bool availability_scheduled_ = false;
