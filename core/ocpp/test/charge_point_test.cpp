@@ -329,6 +329,58 @@ TEST_F(ChargePointTest, LocalAuthorizeStartAndStopWithSameCard) {
   EXPECT_EQ("card1", stop.Str("idTag"));
 }
 
+TEST_F(ChargePointTest, LocalPreAuthorizeStartsFromTheCacheWithoutWaiting) {
+  Harness h(kv_, /*plugged=*/true);
+  h.BootAccepted();
+  // Answers every CALL in turn; returns the actions seen.
+  auto drain = [&h]() {
+    std::string actions;
+    for (int i = 0; i < 12; ++i) {
+      h.Run(20);
+      if (!h.HasSent())
+        continue;
+      Frame f = h.Next();
+      actions += f.action + ",";
+      const std::string result = f.action == "Authorize" || f.action == "StartTransaction"
+                                     ? R"({"idTagInfo":{"status":"Accepted"},"transactionId":1})"
+                                     : "{}";
+      h.transport.Deliver(
+          "[3,\"" + f.id + "\"," +
+          (f.action == "Authorize" ? R"({"idTagInfo":{"status":"Accepted"}})" : result) + "]");
+    }
+    return actions;
+  };
+  h.cp->PresentIdTag("KNOWN");  // first time: asked online, then cached as Accepted
+  EXPECT_NE(std::string::npos, drain().find("Authorize,"));
+  ASSERT_TRUE(h.cp->transaction_active());
+  h.cp->PresentIdTag("KNOWN");
+  drain();
+  ASSERT_FALSE(h.cp->transaction_active());
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("LocalPreAuthorize", "true"));
+  h.cp->PresentIdTag("KNOWN");  // now from the cache: no Authorize before the start
+  const std::string actions = drain();
+  EXPECT_TRUE(h.cp->transaction_active());
+  EXPECT_EQ(std::string::npos, actions.find("Authorize,")) << actions;
+  EXPECT_NE(std::string::npos, actions.find("StartTransaction")) << actions;
+}
+
+TEST_F(ChargePointTest, OfflineLocalAuthorizeUsesTheCacheAndRefusesUnknownTags) {
+  Harness h(kv_, /*plugged=*/true);
+  h.BootAccepted();
+  h.cp->PresentIdTag("CACHED");
+  h.Expect("Authorize", R"({"idTagInfo":{"status":"Accepted"}})");
+  h.Run(20);
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Accepted"},"transactionId":2})");
+  h.cp->PresentIdTag("CACHED");
+  h.transport.Drop();              // offline from here
+  h.cp->PresentIdTag("STRANGER");  // unknown, AllowOfflineTxForUnknownId false: refused
+  h.Run(20);
+  EXPECT_FALSE(h.cp->transaction_active());
+  h.cp->PresentIdTag("cached");  // known from the cache (case-insensitive): starts offline
+  h.Run(20);
+  EXPECT_TRUE(h.cp->transaction_active());
+}
+
 TEST_F(ChargePointTest, InvalidCardStartsNothing) {
   Harness h(kv_, /*plugged=*/true);
   h.BootAccepted();
