@@ -105,10 +105,9 @@ size_t FormatIso8601(int64_t utc_ms, char* out, size_t cap) {
   unsigned m = 0;
   unsigned d = 0;
   CivilFromDays(days, &y, &m, &d);
-  const int n =
-      snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(y), m, d,
-               static_cast<unsigned>(rem / 3600), static_cast<unsigned>((rem / 60) % 60),
-               static_cast<unsigned>(rem % 60), static_cast<unsigned>(ms));
+  const int n = snprintf(out, cap, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<int>(y), m, d,
+                         static_cast<unsigned>(rem / 3600), static_cast<unsigned>((rem / 60) % 60),
+                         static_cast<unsigned>(rem % 60), static_cast<unsigned>(ms));
   return n > 0 ? static_cast<size_t>(n) : 0;
 }
 

@@ -152,10 +152,85 @@ Writer& Writer::String(std::string_view value) {
   return *this;
 }
 
+namespace {
+constexpr int kMaxDecimals = 6;
+constexpr double kMaxFixedMagnitude = 9.0e18;  // below INT64_MAX after scaling
+
+// Writes the digits of `v` (any magnitude, including INT64_MIN) with a sign; returns the length.
+size_t WriteInt(int64_t v, char* out, size_t cap) {
+  char digits[20];
+  size_t n = 0;
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  const size_t len = n + (v < 0 ? 1 : 0);
+  if (len + 1 > cap) {
+    return 0;
+  }
+  size_t o = 0;
+  if (v < 0) {
+    out[o++] = '-';
+  }
+  while (n > 0) {
+    out[o++] = digits[--n];
+  }
+  out[o] = '\0';
+  return o;
+}
+}  // namespace
+
+size_t FormatInt(int64_t value, char* out, size_t cap) {
+  return WriteInt(value, out, cap);
+}
+
+size_t FormatFixed(double value, int decimals, char* out, size_t cap) {
+  if (!std::isfinite(value) || decimals < 0 || decimals > kMaxDecimals) {
+    return 0;
+  }
+  int64_t scale = 1;
+  for (int i = 0; i < decimals; ++i) {
+    scale *= 10;
+  }
+  const double scaled = value * static_cast<double>(scale);
+  if (std::fabs(scaled) >= kMaxFixedMagnitude) {
+    return 0;
+  }
+  const int64_t v = std::llround(scaled);
+  const uint64_t mag = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  size_t o = 0;
+  if (v < 0) {
+    if (cap < 2)
+      return 0;
+    out[o++] = '-';
+  }
+  const size_t int_len =
+      WriteInt(static_cast<int64_t>(mag / static_cast<uint64_t>(scale)), out + o, cap - o);
+  if (int_len == 0) {
+    return 0;
+  }
+  o += int_len;
+  if (decimals > 0) {
+    if (o + 1 + static_cast<size_t>(decimals) + 1 > cap) {
+      return 0;
+    }
+    out[o++] = '.';
+    uint64_t frac = mag % static_cast<uint64_t>(scale);
+    for (int i = decimals - 1; i >= 0; --i) {
+      out[o + static_cast<size_t>(i)] = static_cast<char>('0' + frac % 10);
+      frac /= 10;
+    }
+    o += static_cast<size_t>(decimals);
+    out[o] = '\0';
+  }
+  return o;
+}
+
 Writer& Writer::Int(int64_t value) {
   BeforeValue();
   char num[24];
-  snprintf(num, sizeof(num), "%lld", static_cast<long long>(value));
+  FormatInt(value, num, sizeof(num));
   Put(num);
   return *this;
 }
@@ -165,9 +240,12 @@ Writer& Writer::Decimal(double value, int decimals) {
     invalid_ = true;  // JSON has no NaN/Inf; callers validate before writing
     return *this;
   }
-  BeforeValue();
   char num[40];
-  snprintf(num, sizeof(num), "%.*f", decimals, value);
+  if (FormatFixed(value, decimals, num, sizeof(num)) == 0) {
+    invalid_ = true;  // out of the range a fixed-point text can carry
+    return *this;
+  }
+  BeforeValue();
   Put(num);
   return *this;
 }

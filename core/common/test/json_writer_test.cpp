@@ -42,6 +42,34 @@ TEST(JsonWriter, DecimalRejectsNan) {
   EXPECT_FALSE(bad.ok());
 }
 
+TEST(JsonWriter, FormatsIntegersAndFixedPointWithoutPrintf) {
+  char buf[32];
+  EXPECT_EQ(1u, FormatInt(0, buf, sizeof(buf)));
+  EXPECT_STREQ("0", buf);
+  FormatInt(-42, buf, sizeof(buf));
+  EXPECT_STREQ("-42", buf);
+  FormatInt(INT64_MIN, buf, sizeof(buf));
+  EXPECT_STREQ("-9223372036854775808", buf);
+  FormatInt(INT64_MAX, buf, sizeof(buf));
+  EXPECT_STREQ("9223372036854775807", buf);
+  EXPECT_EQ(0u, FormatInt(12345, buf, 5));  // "12345" + NUL needs 6
+  FormatFixed(1.25, 1, buf, sizeof(buf));
+  EXPECT_STREQ("1.3", buf);  // half away from zero
+  FormatFixed(-0.05, 1, buf, sizeof(buf));
+  EXPECT_STREQ("-0.1", buf);
+  FormatFixed(66.97, 1, buf, sizeof(buf));
+  EXPECT_STREQ("67.0", buf);
+  FormatFixed(3.14159, 4, buf, sizeof(buf));
+  EXPECT_STREQ("3.1416", buf);
+  FormatFixed(230.0, 0, buf, sizeof(buf));
+  EXPECT_STREQ("230", buf);
+  FormatFixed(0.001, 3, buf, sizeof(buf));
+  EXPECT_STREQ("0.001", buf);
+  EXPECT_EQ(0u, FormatFixed(std::nan(""), 1, buf, sizeof(buf)));
+  EXPECT_EQ(0u, FormatFixed(1e30, 1, buf, sizeof(buf)));
+  EXPECT_EQ(0u, FormatFixed(1.0, 7, buf, sizeof(buf)));
+}
+
 TEST(JsonWriter, UnbalancedIsAnError) {
   char buf[32];
   Writer w(buf, sizeof(buf));

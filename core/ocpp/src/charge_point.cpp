@@ -567,9 +567,9 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
       if (sv.measurand == Measurand::kEnergyActiveImportRegister) {
         // The register travels as an exact integer in the record (a float cannot hold every
         // Wh beyond 16.7 MWh); it is the same value meterStop and the journal carry.
-        snprintf(value, sizeof(value), "%lld", static_cast<long long>(m.meter_wh));
+        json::FormatInt(m.meter_wh, value, sizeof(value));
       } else {
-        snprintf(value, sizeof(value), "%.1f", static_cast<double>(sv.value));
+        json::FormatFixed(static_cast<double>(sv.value), 1, value, sizeof(value));
       }
       const std::string_view name = MeasurandName(sv.measurand);
       w.BeginObject()

@@ -15,6 +15,13 @@
 
 namespace evc::json {
 
+// Decimal text without printf: newlib-nano's printf (the MCU build) has no 64-bit or floating
+// conversions, and these run for every meter value. Each returns the length written (a NUL
+// follows), or 0 when `cap` is too small or the value cannot be written (NaN, out of range).
+size_t FormatInt(int64_t value, char* out, size_t cap);
+// Fixed-point with `decimals` (0..6) digits after the point, rounded half away from zero.
+size_t FormatFixed(double value, int decimals, char* out, size_t cap);
+
 class Writer {
  public:
   Writer(char* buf, size_t cap);
