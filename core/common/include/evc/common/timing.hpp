@@ -115,7 +115,7 @@ static_assert(kInfyTelemetryStaleMs > kInfyPollPeriodMs, "stale limit below the 
 //       ones repeated by ISO 11783-3:2018 (same transport protocol) as quoted in public code,
 //       e.g. the AgIsoStack "can_transport_defines.hpp" (Tr 200, Th 500, T1 750, T2 1250,
 //       T3 1250, T4 1050 ms; BAM packets 50..200 ms apart) and the velib J1939 TP header.
-//  [R]  /work/shared/reference/platform-and-safety.md §4.4 (message periods, 1 s BCL loss).
+//  [R]  the team reference platform-and-safety.md §4.4 (message periods, 1 s BCL loss).
 //  [Y]  Yangyuanxin/Embedded-Product-Collect "bms_xgb.c" (a GB/T 27930-2015 charger): BHM 5 s,
 //       BRM 5 s, BCP 5 s, BRO(0x00) 5 s, BRO(0xAA) 60 s, BCS 5 s after CRO, BCL 1 s, BST 5 s,
 //       BSD 10 s, CEM repeated every 250 ms for 5 s.

@@ -2,7 +2,7 @@
 // GB/T 27930-2015 message codecs (charger <-> BMS over CAN 2.0B / J1939, little-endian).
 //
 // Facts and where they come from (facts only, no code was taken):
-//  [R]  /work/shared/reference/platform-and-safety.md §4.4: PGNs, priorities, periods, addresses
+//  [R]  the team reference platform-and-safety.md §4.4: PGNs, priorities, periods, addresses
 //       (charger 0x56, BMS 0xF4), current 0.1 A/bit with -400 A offset, voltage 0.1 V/bit.
 //  [W]  wogee/Rose UCOS/User/bms.c header comment: byte layouts of CRM, BRM (49 bytes, V1.1 as
 //       01 01 00), BCP, CTS (BCD), CML, BRO/CRO, BCL, BCS (cell voltage in bits 0..11 with the
