@@ -68,6 +68,10 @@ TEST_F(ControllerTest, FullSessionToBatteryFull) {
   EXPECT_TRUE(world_.io().ContactorFeedbackClosed());
   EXPECT_TRUE(ctl().EvRequestsEnergy());
   EXPECT_GT(ctl().ReadTelemetry().soc_percent, 96.0f);
+  // The module's reported capability travels with the telemetry (the meter's range check).
+  EXPECT_FLOAT_EQ(120.0f, ctl().ReadTelemetry().max_voltage_v);
+  EXPECT_FLOAT_EQ(100.0f, ctl().ReadTelemetry().max_current_a);
+
   // The vehicle ends the session when full (BST); the controller winds down by itself.
   ASSERT_TRUE(RunUntil([&] { return ctl().phase() == ControlPhase::kIdle; }, 30 * 60 * 1000));
   EXPECT_EQ(ChargerHardware::EndCause::kVehicleFinished, ctl().TakeEndCause());

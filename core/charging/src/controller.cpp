@@ -345,6 +345,11 @@ Telemetry Controller::ReadTelemetry() const {
   t.current_offered_a = phase_ == ControlPhase::kCharging ? gbt_.demand().current_a : 0.0f;
   t.temperature_c = io_.TemperatureC();
   t.soc_percent = gbt_.soc_percent();
+  const power::ModuleHealth h = module_.Health(now);
+  if (h.capability_known) {
+    t.max_voltage_v = h.capability.max_voltage_v;
+    t.max_current_a = h.capability.max_current_a;
+  }
   return t;
 }
 

@@ -22,17 +22,50 @@ constexpr const char* kCacheKey = "authcache";
 constexpr uint8_t kCacheVersion = 1;
 
 // Plausibility bounds for a DC LEV charger's telemetry (a sample outside is rejected, not sent).
+// The outer bounds hold while the module's own capability is unknown; once it is known, a
+// reading above the module's rated maximum by more than its measurement tolerance is rejected.
 constexpr float kMaxPlausibleVoltageV = 1000.0f;
 constexpr float kMaxPlausibleCurrentA = 500.0f;
 constexpr float kMinPlausibleTemperatureC = -40.0f;
 constexpr float kMaxPlausibleTemperatureC = 150.0f;
+constexpr float kModuleRangeTolerance = 1.05f;  // 5 % above the rating: measurement tolerance
+
+bool WithinModuleRange(float value, float rated_max) {
+  return rated_max <= 0.0f || value <= rated_max * kModuleRangeTolerance;
+}
 
 bool Plausible(const charging::Telemetry& t) {
   return t.valid && std::isfinite(t.voltage_v) && std::isfinite(t.current_a) && t.voltage_v >= 0 &&
          t.voltage_v <= kMaxPlausibleVoltageV && t.current_a >= 0 &&
-         t.current_a <= kMaxPlausibleCurrentA && std::isfinite(t.temperature_c) &&
+         t.current_a <= kMaxPlausibleCurrentA && WithinModuleRange(t.voltage_v, t.max_voltage_v) &&
+         WithinModuleRange(t.current_a, t.max_current_a) && std::isfinite(t.temperature_c) &&
          t.temperature_c >= kMinPlausibleTemperatureC &&
          t.temperature_c <= kMaxPlausibleTemperatureC;
+}
+
+// One sampledValue array. The energy register travels as an exact integer (a float cannot hold
+// every Wh beyond 16.7 MWh): it is the same value meterStop and the journal carry.
+void WriteSampledValues(json::Writer& w, const SampledValue* s, size_t n, int64_t meter_wh) {
+  w.Key("sampledValue").BeginArray();
+  for (size_t i = 0; i < n; ++i) {
+    const SampledValue& sv = s[i];
+    char value[24];
+    if (sv.measurand == Measurand::kEnergyActiveImportRegister) {
+      json::FormatInt(meter_wh, value, sizeof(value));
+    } else {
+      json::FormatFixed(static_cast<double>(sv.value), 1, value, sizeof(value));
+    }
+    w.BeginObject()
+        .Field("value", value)
+        .Field("context", ReadingContextName(sv.context))
+        .Key("measurand")
+        .String(MeasurandName(sv.measurand))
+        .Key("unit")
+        .String(MeasurandUnit(sv.measurand))
+        .Field("location", sv.measurand == Measurand::kSoC ? "EV" : "Outlet")
+        .EndObject();
+  }
+  w.EndArray();
 }
 
 void CopyTag(char* dst, std::string_view src) {
@@ -110,6 +143,7 @@ ChargePoint::ChargePoint(const ChargePointDeps& d, const ChargePointIdentity& id
       time_(d.clock),
       rpc_(d.transport, d.clock, d.rng, d.log, *this),
       queue_(d.kv, d.log),
+      txdata_(d.kv, d.log),
       ids_(d.kv, d.log),
       backoff_(d.rng, SecondsToMs(d.config.GetInt(ConfigKey::kEvcReconnectMinS)),
                SecondsToMs(d.config.GetInt(ConfigKey::kEvcReconnectMaxS))),
@@ -125,6 +159,10 @@ Status ChargePoint::Boot() {
     result = Errc::kDataLoss;
   }
   if (!ids_.Load().ok()) {
+    result = Errc::kDataLoss;
+  }
+  txdata_.Load().IgnoreError();  // corrupt entries are skipped and counted inside
+  if (txdata_.corrupt_records() > 0) {
     result = Errc::kDataLoss;
   }
   Persisted p;
@@ -153,6 +191,15 @@ Status ChargePoint::Boot() {
              static_cast<unsigned>(a.local_tx));
   } else if (as.ok() && a.active) {
     // The previous run ended (power cut, crash, watchdog) in the middle of a transaction.
+    // A data entry may have been written just before the cut and the journal not yet after it:
+    // the stop never reports less than any reading it carries.
+    for (size_t i = 0; i < txdata_.size(); ++i) {
+      const TxDataEntry& e = txdata_.at(i);
+      if (e.local_tx == a.local_tx && e.meter_wh > a.last_meter_wh) {
+        a.last_meter_wh = e.meter_wh;
+        a.last_meter_utc_ms = e.timestamp_ms;
+      }
+    }
     if (a.last_meter_wh > energy_wh_) {
       energy_wh_ = static_cast<double>(a.last_meter_wh);
     }
@@ -192,6 +239,14 @@ Status ChargePoint::Boot() {
   }
   tx_ = ActiveTx{};
   kv_.Erase(kActiveKey).IgnoreError();
+  // Transaction data whose StopTransaction is no longer queued (delivered, given up on, or a
+  // transaction discarded above) is garbage.
+  for (size_t i = 0; i < txdata_.size();) {
+    const uint32_t local = txdata_.at(i).local_tx;
+    if (queue_.Contains(local, TxMessageKind::kStop) || !txdata_.Erase(local).ok()) {
+      ++i;
+    }
+  }
 
   for (int c = 0; c < 2; ++c) {
     status_[c] =
@@ -315,6 +370,7 @@ void ChargePoint::Poll() {
   ApplyConfigChanges(now);
   ManageConnection(now);
   UpdateSession(now);
+  ClockAligned(now);
   FinishPendingWork(now);
   SendNext(now);
 }
@@ -327,6 +383,7 @@ uint32_t ChargePoint::CredentialsVersion() const {
 void ChargePoint::ApplyConfigChanges(uint64_t now) {
   if (config_.version() != config_version_seen_) {
     config_version_seen_ = config_.version();
+    next_aligned_utc_ms_ = 0;  // ClockAlignedDataInterval may have changed: align afresh
     transport_.SetPingIntervalS(
         static_cast<uint32_t>(config_.GetInt(ConfigKey::kWebSocketPingInterval)));
     backoff_.SetBounds(SecondsToMs(config_.GetInt(ConfigKey::kEvcReconnectMinS)),
@@ -459,6 +516,9 @@ void ChargePoint::SendNext(uint64_t now) {
   if (authorize_pending_ && SendAuthorize()) {
     return;
   }
+  if (idle_aligned_pending_ && SendIdleMeterValues(now)) {
+    return;
+  }
   const uint32_t hb = IntervalMs(ConfigKey::kHeartbeatInterval);
   if (hb > 0 && Since(now, last_sent_ms_) >= hb) {
     SendHeartbeat();
@@ -551,42 +611,14 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
       EVC_LOGE(log_, kTag, "dropping %s of tx %u: transaction unknown to the CSMS",
                m.kind == TxMessageKind::kStop ? "StopTransaction" : "MeterValues",
                static_cast<unsigned>(m.local_tx));
-      if (!queue_.PopFront().ok()) {
-        ++counters_.persist_failures;
-      }
+      PopTxFront();
       front_attempts_ = 0;
       return false;
     }
   }
   const int64_t stamp = StampFor(m.timestamp_ms);
   auto write_samples = [&](json::Writer& w) {
-    w.Key("sampledValue").BeginArray();
-    for (uint8_t i = 0; i < m.sample_count; ++i) {
-      const SampledValue& sv = m.samples[i];
-      char value[24];
-      if (sv.measurand == Measurand::kEnergyActiveImportRegister) {
-        // The register travels as an exact integer in the record (a float cannot hold every
-        // Wh beyond 16.7 MWh); it is the same value meterStop and the journal carry.
-        json::FormatInt(m.meter_wh, value, sizeof(value));
-      } else {
-        json::FormatFixed(static_cast<double>(sv.value), 1, value, sizeof(value));
-      }
-      const std::string_view name = MeasurandName(sv.measurand);
-      w.BeginObject()
-          .Field("value", value)
-          .Field("context", ReadingContextName(sv.context))
-          .Key("measurand")
-          .String(name)
-          .Key("unit")
-          .String(MeasurandUnit(sv.measurand));
-      if (sv.measurand == Measurand::kSoC) {
-        w.Field("location", "EV");
-      } else {
-        w.Field("location", "Outlet");
-      }
-      w.EndObject();
-    }
-    w.EndArray();
+    WriteSampledValues(w, m.samples, m.sample_count, m.meter_wh);
   };
   Status s;
   const char* action = "";
@@ -626,11 +658,33 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
         w.Field("meterStop", m.meter_wh);
         WriteTimestamp(w, "timestamp", stamp);
         w.Field("reason", StopReasonName(m.reason));
-        if (m.sample_count > 0) {
-          w.Key("transactionData").BeginArray().BeginObject();
-          WriteTimestamp(w, "timestamp", stamp);
-          write_samples(w);
-          w.EndObject().EndArray();
+        // The readings gathered for the stop (Transaction.Begin, StopTxnSampledData per sample
+        // interval, StopTxnAlignedData per clock-aligned interval), oldest first, then the
+        // Transaction.End values. Bounded: tx_data_log.hpp.
+        const size_t logged = txdata_.CountFor(m.local_tx);
+        if (logged > 0 || m.sample_count > 0) {
+          w.Key("transactionData").BeginArray();
+          for (size_t i = 0; i < txdata_.size(); ++i) {
+            const TxDataEntry& e = txdata_.at(i);
+            if (e.local_tx != m.local_tx || e.count == 0) {
+              continue;
+            }
+            SampledValue sv[kMaxTxDataValues];
+            for (uint8_t k = 0; k < e.count; ++k) {
+              sv[k] = SampledValue{e.measurands[k], e.context, e.values[k]};
+            }
+            w.BeginObject();
+            WriteTimestamp(w, "timestamp", StampFor(e.timestamp_ms));
+            WriteSampledValues(w, sv, e.count, e.meter_wh);
+            w.EndObject();
+          }
+          if (m.sample_count > 0) {
+            w.BeginObject();
+            WriteTimestamp(w, "timestamp", stamp);
+            write_samples(w);
+            w.EndObject();
+          }
+          w.EndArray();
         }
         w.EndObject();
       });
@@ -641,6 +695,24 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
     observer_->OnMessage(true, action);
   }
   return s.ok();
+}
+
+void ChargePoint::PopTxFront() {
+  const TxMessage* front = queue_.Front();
+  if (front == nullptr) {
+    return;
+  }
+  const bool stop = front->kind == TxMessageKind::kStop;
+  const uint32_t local = front->local_tx;
+  if (!queue_.PopFront().ok()) {
+    ++counters_.persist_failures;
+    return;
+  }
+  // Its StopTransaction is done with (delivered or given up on): so is its data. Left over if
+  // the erase fails; the next boot removes data without a queued stop.
+  if (stop && !txdata_.Erase(local).ok()) {
+    ++counters_.persist_failures;
+  }
 }
 
 void ChargePoint::OnCallResponse(const PendingCall& call, const CallResponse& r) {
@@ -771,9 +843,7 @@ void ChargePoint::HandleTxResponse(const CallResponse& r) {
       if (front->kind == TxMessageKind::kStart) {
         ids_.SetAbandoned(front->local_tx).IgnoreError();
       }
-      if (!queue_.PopFront().ok()) {
-        ++counters_.persist_failures;
-      }
+      PopTxFront();
       front_attempts_ = 0;
       front_not_before_ms_ = 0;
     } else {
@@ -806,9 +876,7 @@ void ChargePoint::HandleTxResponse(const CallResponse& r) {
       }
     }
   }
-  if (!queue_.PopFront().ok()) {
-    ++counters_.persist_failures;
-  }
+  PopTxFront();
   front_attempts_ = 0;
   front_not_before_ms_ = 0;
 }
@@ -995,18 +1063,8 @@ void ChargePoint::UpdateSession(uint64_t now) {
     ev_drawing_ = drawing;
     const uint32_t interval = IntervalMs(ConfigKey::kMeterValueSampleInterval);
     if (interval > 0 && now >= next_sample_ms_) {
-      SampleMeter(now, ReadingContext::kSamplePeriodic);
+      SampleMeter(now, ReadingContext::kSamplePeriodic, NowUtcOrZero());
       next_sample_ms_ = now + interval;
-    }
-    const uint32_t aligned = IntervalMs(ConfigKey::kClockAlignedDataInterval);
-    if (aligned > 0 && time_.Known()) {
-      const int64_t utc = time_.NowUtcMs();
-      if (next_aligned_utc_ms_ == 0) {
-        next_aligned_utc_ms_ = (utc / aligned + 1) * aligned;
-      } else if (utc >= next_aligned_utc_ms_) {
-        SampleMeter(now, ReadingContext::kSampleClock);
-        next_aligned_utc_ms_ = (utc / aligned + 1) * aligned;
-      }
     }
     if (Since(now, last_persist_ms_) >= timing::kMeterPersistIntervalMs) {
       tx_.last_meter_wh = energy_register_wh();
@@ -1091,6 +1149,7 @@ void ChargePoint::Integrate(uint64_t now, const charging::Telemetry& t) {
     return;
   }
   last_telemetry_ = t;
+  last_telemetry_ms_ = now;
   if (output_enabled_ && dt > 0 && dt <= timing::kMaxIntegrationStepMs) {
     const double wh =
         static_cast<double>(t.voltage_v) * t.current_a * static_cast<double>(dt) / 3600000.0;
@@ -1107,7 +1166,13 @@ size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, Sampl
     return 0;
   }
   const charging::Telemetry& t = last_telemetry_;
+  // Only the energy register is known without fresh telemetry (module silent or off line).
+  const bool fresh = last_telemetry_ms_ != 0 && Since(clock_.MonotonicMs(), last_telemetry_ms_) <=
+                                                    timing::kMeterTelemetryMaxAgeMs;
   for (size_t i = 0; i < *n && count < cap; ++i) {
+    if (!fresh && ms[i] != Measurand::kEnergyActiveImportRegister) {
+      continue;
+    }
     float v = 0;
     switch (ms[i]) {
       case Measurand::kEnergyActiveImportRegister:
@@ -1147,27 +1212,32 @@ size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, Sampl
   return count;
 }
 
-void ChargePoint::SampleMeter(uint64_t now, ReadingContext context) {
+void ChargePoint::SampleMeter(uint64_t now, ReadingContext context, int64_t stamp) {
+  const bool aligned = context == ReadingContext::kSampleClock;
   TxMessage m;
   m.kind = TxMessageKind::kMeterValues;
   m.connector = tx_.connector;
   m.local_tx = tx_.local_tx;
-  m.timestamp_ms = NowUtcOrZero();
+  m.timestamp_ms = stamp;
   m.meter_wh = energy_register_wh();
-  const ConfigKey list = context == ReadingContext::kSampleClock
-                             ? ConfigKey::kMeterValuesAlignedData
-                             : ConfigKey::kMeterValuesSampledData;
-  m.sample_count =
-      static_cast<uint8_t>(CollectSamples(list, context, m.samples, kMaxSamplesPerMessage));
+  m.sample_count = static_cast<uint8_t>(CollectSamples(
+      aligned ? ConfigKey::kMeterValuesAlignedData : ConfigKey::kMeterValuesSampledData, context,
+      m.samples, kMaxSamplesPerMessage));
   observer_->OnMeterSample(energy_register_wh(),
                            last_telemetry_.voltage_v * last_telemetry_.current_a);
-  if (m.sample_count == 0) {
-    return;
-  }
+  bool recorded =
+      LogTxData(aligned ? ConfigKey::kStopTxnAlignedData : ConfigKey::kStopTxnSampledData, context,
+                stamp, m.meter_wh);
   // The queue's overflow policy thins old samples or refuses this one; Start and Stop keep
   // their room (tx_queue.hpp).
-  if (!queue_.Push(m).ok()) {
-    EVC_LOGW(log_, kTag, "meter sample not queued (queue full or flash error)");
+  if (m.sample_count > 0) {
+    if (queue_.Push(m).ok()) {
+      recorded = true;
+    } else {
+      EVC_LOGW(log_, kTag, "meter sample not queued (queue full or flash error)");
+    }
+  }
+  if (!recorded) {
     return;
   }
   // Whatever energy value may reach the CSMS is also in the journal, so a stop reconstructed
@@ -1176,6 +1246,97 @@ void ChargePoint::SampleMeter(uint64_t now, ReadingContext context) {
   tx_.last_meter_utc_ms = m.timestamp_ms;
   PersistActive();
   last_persist_ms_ = now;
+}
+
+bool ChargePoint::LogTxData(ConfigKey list, ReadingContext context, int64_t stamp,
+                            int64_t meter_wh) {
+  SampledValue sv[kMaxTxDataValues];
+  const size_t n = CollectSamples(list, context, sv, kMaxTxDataValues);
+  if (n == 0) {
+    return false;  // nothing configured (or nothing plausible to report)
+  }
+  TxDataEntry e;
+  e.local_tx = tx_.local_tx;
+  e.timestamp_ms = stamp;
+  e.meter_wh = meter_wh;
+  e.context = context;
+  e.count = static_cast<uint8_t>(n);
+  for (size_t i = 0; i < n; ++i) {
+    e.measurands[i] = sv[i].measurand;
+    e.values[i] = sv[i].value;
+  }
+  const Status s = txdata_.Append(e);
+  if (!s.ok()) {
+    if (s.code() != Errc::kResourceExhausted) {
+      ++counters_.persist_failures;
+    }
+    EVC_LOGW(log_, kTag, "StopTransaction data of tx %u not recorded: %s",
+             static_cast<unsigned>(tx_.local_tx), s.name());
+    return false;
+  }
+  return true;
+}
+
+void ChargePoint::ClockAligned(uint64_t now) {
+  const uint32_t interval = IntervalMs(ConfigKey::kClockAlignedDataInterval);
+  if (interval == 0 || !time_.Known()) {
+    next_aligned_utc_ms_ = 0;
+    return;
+  }
+  const int64_t utc = time_.NowUtcMs();
+  if (next_aligned_utc_ms_ == 0 || next_aligned_utc_ms_ - utc > static_cast<int64_t>(interval)) {
+    // First use, a changed interval, or the clock was set back: wait for the next boundary.
+    next_aligned_utc_ms_ = (utc / interval + 1) * interval;
+    return;
+  }
+  if (utc < next_aligned_utc_ms_) {
+    return;
+  }
+  // Stamped with the boundary itself (intervals count from midnight UTC), not the tick that
+  // noticed it; after a forward jump of the clock, only the latest boundary is sampled.
+  const int64_t boundary = utc / interval * interval;
+  next_aligned_utc_ms_ = boundary + interval;
+  if (tx_.active) {
+    SampleMeter(now, ReadingContext::kSampleClock, boundary);
+    return;
+  }
+  // Outside a transaction: MeterValues without a transactionId, not transaction-related.
+  TxMessage m;
+  m.kind = TxMessageKind::kMeterValues;
+  m.connector = kConnectorId;
+  m.timestamp_ms = boundary;
+  m.meter_wh = energy_register_wh();
+  m.sample_count = static_cast<uint8_t>(CollectSamples(ConfigKey::kMeterValuesAlignedData,
+                                                       ReadingContext::kSampleClock, m.samples,
+                                                       kMaxSamplesPerMessage));
+  if (m.sample_count == 0) {
+    return;
+  }
+  if (idle_aligned_pending_) {
+    ++counters_.idle_meter_values_replaced;
+  }
+  idle_aligned_ = m;
+  idle_aligned_pending_ = true;
+}
+
+bool ChargePoint::SendIdleMeterValues(uint64_t now) {
+  const TxMessage& m = idle_aligned_;
+  const Status s = rpc_.Call("MeterValues", kTagIdleMeter, CallTimeoutMs(), [&](json::Writer& w) {
+    w.BeginObject()
+        .Field("connectorId", static_cast<int>(m.connector))
+        .Key("meterValue")
+        .BeginArray()
+        .BeginObject();
+    WriteTimestamp(w, "timestamp", m.timestamp_ms);
+    WriteSampledValues(w, m.samples, m.sample_count, m.meter_wh);
+    w.EndObject().EndArray().EndObject();
+  });
+  if (s.ok()) {
+    idle_aligned_pending_ = false;
+    last_sent_ms_ = now;
+    observer_->OnMessage(true, "MeterValues");
+  }
+  return s.ok();
 }
 
 void ChargePoint::StartTransaction(uint64_t now) {
@@ -1222,8 +1383,11 @@ void ChargePoint::StartTransaction(uint64_t now) {
   authorized_ = false;
   last_persist_ms_ = now;
   next_sample_ms_ = now + IntervalMs(ConfigKey::kMeterValueSampleInterval);
-  next_aligned_utc_ms_ = 0;
+  // The readings at the start, for the StopTransaction (StopTxnSampledData).
+  LogTxData(ConfigKey::kStopTxnSampledData, ReadingContext::kTransactionBegin, tx_.start_utc_ms,
+            tx_.meter_start_wh);
   output_enabled_ = true;
+
   ev_drawing_ = false;
   hw_.SetOutputEnabled(true);
   EVC_LOGI(log_, kTag, "transaction %u started for %s at %lld Wh", static_cast<unsigned>(local),

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "evc/storage/record.hpp"
 #include "evc/testing/fake_hardware.hpp"
 #include "evc/testing/fakes.hpp"
 
@@ -940,6 +942,277 @@ TEST_F(ChargePointTest, EscapedConfigurationValueLongerThanAnyValueIsRejected) {
             h.CsmsCall("ChangeConfiguration", R"({"key":"NoSuchKey","value":")" + value + "\"}")
                 .Str("status"));
   EXPECT_EQ(300, h.config_.GetInt(ConfigKey::kHeartbeatInterval));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metering: clock-aligned values, StopTransaction data, module range.
+
+namespace metering {
+
+// Runs `ms` of control ticks, answering every CALL the charge point sends with "{}" and keeping
+// the frames for inspection.
+std::vector<Frame> RunAnswering(Harness& h, uint64_t ms) {
+  std::vector<Frame> calls;
+  for (uint64_t t = 0; t < ms; t += 10) {
+    h.clock.Advance(10);
+    h.cp->Poll();
+    while (h.HasSent()) {
+      Frame f = h.Next();
+      if (f.type == 2) {
+        h.transport.Deliver("[3,\"" + f.id + "\",{}]");
+        calls.push_back(f);
+      }
+    }
+  }
+  return calls;
+}
+
+std::vector<Frame> Only(const std::vector<Frame>& frames, const std::string& action) {
+  std::vector<Frame> out;
+  for (const Frame& f : frames) {
+    if (f.action == action)
+      out.push_back(f);
+  }
+  return out;
+}
+
+const cJSON* MeterValueArray(const Frame& f, const char* key) {
+  return cJSON_GetObjectItemCaseSensitive(f.payload, key);
+}
+
+std::string Text(const cJSON* obj, const char* key) {
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+// The sampledValue of `measurand` in one meterValue element, or null.
+const cJSON* Sample(const cJSON* meter_value, const std::string& measurand) {
+  const cJSON* sv = cJSON_GetObjectItemCaseSensitive(meter_value, "sampledValue");
+  for (int i = 0; i < cJSON_GetArraySize(sv); ++i) {
+    const cJSON* s = cJSON_GetArrayItem(sv, i);
+    if (Text(s, "measurand") == measurand)
+      return s;
+  }
+  return nullptr;
+}
+
+constexpr const char* kEnergy = "Energy.Active.Import.Register";
+
+}  // namespace metering
+
+TEST_F(ChargePointTest, StopTransactionCarriesBeginSampledAlignedAndEndReadingsInOrder) {
+  using namespace metering;
+  Harness h(kv_);
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("MeterValueSampleInterval", "50"));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "60"));
+  ASSERT_EQ(ChangeResult::kAccepted,
+            h.config_.Change("MeterValuesAlignedData", "Energy.Active.Import.Register,Voltage"));
+  ASSERT_EQ(ChangeResult::kAccepted,
+            h.config_.Change("StopTxnAlignedData", "Energy.Active.Import.Register,Voltage"));
+  h.BootAccepted();
+  StartCharging(h);
+  // 10:00:00 + 130 s: periodic samples at about 10:00:50 and 10:01:40, aligned at 10:01:00 and
+  // 10:02:00 exactly.
+  const std::vector<Frame> mvs = Only(RunAnswering(h, 130000), "MeterValues");
+  ASSERT_EQ(4u, mvs.size());
+  std::vector<std::string> aligned_stamps;
+  for (const Frame& mv : mvs) {
+    EXPECT_EQ(42, mv.Num("transactionId"));
+    const cJSON* v = cJSON_GetArrayItem(MeterValueArray(mv, "meterValue"), 0);
+    const cJSON* e = Sample(v, kEnergy);
+    ASSERT_NE(nullptr, e) << mv.text;
+    if (Text(e, "context") == "Sample.Clock") {
+      aligned_stamps.push_back(Text(v, "timestamp"));
+      EXPECT_NE(nullptr, Sample(v, "Voltage")) << mv.text;
+      EXPECT_EQ(nullptr, Sample(v, "Current.Import")) << "sampled-only measurand: " << mv.text;
+    }
+  }
+  EXPECT_EQ((std::vector<std::string>{"2026-03-01T10:01:00.000Z", "2026-03-01T10:02:00.000Z"}),
+            aligned_stamps);
+
+  h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  Frame stop = h.Expect("StopTransaction", R"({"idTagInfo":{"status":"Accepted"}})");
+  const cJSON* data = MeterValueArray(stop, "transactionData");
+  ASSERT_TRUE(cJSON_IsArray(data)) << stop.text;
+  std::vector<std::string> contexts;
+  std::string last_stamp;
+  double last_energy = -1;
+  for (int i = 0; i < cJSON_GetArraySize(data); ++i) {
+    const cJSON* v = cJSON_GetArrayItem(data, i);
+    const cJSON* e = Sample(v, kEnergy);
+    ASSERT_NE(nullptr, e) << stop.text;
+    contexts.push_back(Text(e, "context"));
+    const std::string stamp = Text(v, "timestamp");
+    EXPECT_LE(last_stamp, stamp) << "out of order: " << stop.text;
+    last_stamp = stamp;
+    const double energy = atof(Text(e, "value").c_str());
+    EXPECT_LE(last_energy, energy) << stop.text;
+    last_energy = energy;
+    if (contexts.back() == "Sample.Clock") {
+      EXPECT_EQ("00.000Z", stamp.substr(17)) << "not on the minute: " << stamp;
+      EXPECT_NE(nullptr, Sample(v, "Voltage")) << stop.text;
+    }
+  }
+  EXPECT_EQ((std::vector<std::string>{"Transaction.Begin", "Sample.Periodic", "Sample.Clock",
+                                      "Sample.Periodic", "Sample.Clock", "Transaction.End"}),
+            contexts);
+  const cJSON* begin = Sample(cJSON_GetArrayItem(data, 0), kEnergy);
+  EXPECT_EQ(0.0, atof(Text(begin, "value").c_str()));  // meterStart of StartCharging
+  EXPECT_EQ(stop.Num("meterStop"), last_energy);
+  // Delivered: the data is gone from flash too.
+  h.Run(20);
+  EXPECT_EQ(0u, h.cp->transaction_data().size());
+  for (const auto& kv : kv_.data) {
+    EXPECT_NE(0u, kv.first.rfind("txd", 0)) << kv.first;
+  }
+}
+
+TEST_F(ChargePointTest, ClockAlignedValuesOutsideATransactionHaveNoTransactionId) {
+  using namespace metering;
+  Harness h(kv_);
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "30"));
+  ASSERT_EQ(ChangeResult::kAccepted,
+            h.config_.Change("MeterValuesAlignedData", "Energy.Active.Import.Register,Voltage"));
+  h.BootAccepted();
+  const std::vector<Frame> mvs = Only(RunAnswering(h, 65000), "MeterValues");
+  ASSERT_EQ(2u, mvs.size());
+  const char* expected[] = {"2026-03-01T10:00:30.000Z", "2026-03-01T10:01:00.000Z"};
+  for (size_t i = 0; i < mvs.size(); ++i) {
+    EXPECT_EQ(1, mvs[i].Num("connectorId"));
+    EXPECT_FALSE(mvs[i].Has("transactionId")) << mvs[i].text;
+    const cJSON* v = cJSON_GetArrayItem(MeterValueArray(mvs[i], "meterValue"), 0);
+    EXPECT_EQ(expected[i], Text(v, "timestamp"));
+    EXPECT_EQ("Sample.Clock", Text(Sample(v, kEnergy), "context"));
+    ASSERT_NE(nullptr, Sample(v, "Voltage")) << mvs[i].text;
+  }
+  // Not transaction-related: nothing queued in flash for them.
+  EXPECT_EQ(0u, h.cp->queued_tx_messages());
+}
+
+TEST_F(ChargePointTest, OfflineIdleAlignedValuesKeepOnlyTheLatest) {
+  using namespace metering;
+  Harness h(kv_);
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "30"));
+  h.BootAccepted();
+  h.transport.Drop();
+  h.Run(125000);  // four boundaries while offline; the backoff has come round
+  EXPECT_EQ(3u, h.cp->counters().idle_meter_values_replaced);
+  h.transport.Open();
+  const std::vector<Frame> mvs = Only(RunAnswering(h, 1000), "MeterValues");
+  ASSERT_EQ(1u, mvs.size());
+  const std::string stamp =
+      Text(cJSON_GetArrayItem(MeterValueArray(mvs[0], "meterValue"), 0), "timestamp");
+  EXPECT_EQ("2026-03-01T10:02:00.000Z", stamp);
+}
+
+TEST_F(ChargePointTest, StaleTelemetryReportsOnlyTheEnergyRegister) {
+  using namespace metering;
+  Harness h(kv_);
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "30"));
+  ASSERT_EQ(ChangeResult::kAccepted,
+            h.config_.Change("MeterValuesAlignedData", "Energy.Active.Import.Register,Voltage"));
+  h.BootAccepted();
+  h.hw.telemetry.valid = false;  // the module went silent
+  const std::vector<Frame> mvs = Only(RunAnswering(h, 35000), "MeterValues");
+  ASSERT_EQ(1u, mvs.size());
+  const cJSON* v = cJSON_GetArrayItem(MeterValueArray(mvs[0], "meterValue"), 0);
+  EXPECT_NE(nullptr, Sample(v, kEnergy));
+  EXPECT_EQ(nullptr, Sample(v, "Voltage")) << "a stale voltage was reported: " << mvs[0].text;
+}
+
+TEST_F(ChargePointTest, PowerLossStopCarriesTheDataRecordedBeforeTheCut) {
+  using namespace metering;
+  {
+    Harness h(kv_);
+    ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "60"));
+    ASSERT_EQ(ChangeResult::kAccepted,
+              h.config_.Change("StopTxnAlignedData", "Energy.Active.Import.Register"));
+    ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("MeterValueSampleInterval", "0"));
+    h.BootAccepted();
+    StartCharging(h);
+    RunAnswering(h, 130000);
+  }  // power cut
+  Harness h(kv_, /*plugged=*/true);
+  h.Connect();
+  h.Expect("BootNotification",
+           R"({"status":"Accepted","currentTime":"2026-03-01T11:00:00Z","interval":300})");
+  std::vector<Frame> stops = Only(RunAnswering(h, 1000), "StopTransaction");
+  ASSERT_EQ(1u, stops.size());
+  const Frame& stop = stops[0];
+  EXPECT_EQ("PowerLoss", stop.Str("reason"));
+  const cJSON* data = MeterValueArray(stop, "transactionData");
+  ASSERT_EQ(3, cJSON_GetArraySize(data)) << stop.text;
+  EXPECT_EQ("Transaction.Begin", Text(Sample(cJSON_GetArrayItem(data, 0), kEnergy), "context"));
+  EXPECT_EQ("2026-03-01T10:01:00.000Z", Text(cJSON_GetArrayItem(data, 1), "timestamp"));
+  EXPECT_EQ("2026-03-01T10:02:00.000Z", Text(cJSON_GetArrayItem(data, 2), "timestamp"));
+  const double last = atof(Text(Sample(cJSON_GetArrayItem(data, 2), kEnergy), "value").c_str());
+  EXPECT_LE(last, stop.Num("meterStop"));
+  EXPECT_EQ(0u, h.cp->transaction_data().size());
+}
+
+TEST_F(ChargePointTest, LongTransactionWithEveryStopMeasurandStillFitsOneFrame) {
+  using namespace metering;
+  Harness h(kv_);
+  // The longest measurand names this charger supports, four of them in both lists (their
+  // MaxLength), sampled every 10 s and aligned every 10 s for 30 minutes.
+  const char* kLongest =
+      "Energy.Active.Import.Register,Power.Active.Import,Current.Offered,Current.Import";
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("StopTxnSampledData", kLongest));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("StopTxnAlignedData", kLongest));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("MeterValueSampleInterval", "10"));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "10"));
+  h.hw.telemetry.voltage_v = 999.9f;  // widest values
+  h.hw.telemetry.current_a = 499.9f;
+  h.hw.telemetry.current_offered_a = 499.9f;
+  h.BootAccepted();
+  StartCharging(h);
+  RunAnswering(h, 30 * 60 * 1000);
+  EXPECT_EQ(kMaxTxDataEntriesPerTx, h.cp->transaction_data().CountFor(h.cp->local_transaction()));
+  EXPECT_GT(h.cp->transaction_data().thinned(), 300u);
+  h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  Frame stop = h.Expect("StopTransaction", R"({"idTagInfo":{"status":"Accepted"}})");
+  EXPECT_LT(stop.text.size(), kMaxFrameSize);
+  const cJSON* data = MeterValueArray(stop, "transactionData");
+  ASSERT_EQ(static_cast<int>(kMaxTxDataEntriesPerTx) + 1, cJSON_GetArraySize(data)) << stop.text;
+  for (int i = 0; i < cJSON_GetArraySize(data); ++i) {
+    EXPECT_EQ(4, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(data, i),
+                                                                     "sampledValue")));
+  }
+  EXPECT_EQ("Transaction.Begin", Text(Sample(cJSON_GetArrayItem(data, 0), kEnergy), "context"));
+  EXPECT_EQ(0u, h.cp->counters().persist_failures);
+}
+
+TEST_F(ChargePointTest, OrphanTransactionDataIsRemovedAtBoot) {
+  TxDataEntry orphan;
+  orphan.local_tx = 999;  // no StopTransaction queued for it
+  orphan.seq = 1;
+  orphan.count = 1;
+  ASSERT_TRUE(storage::WriteRecord(kv_, "txd03", 1, orphan).ok());
+  Harness h(kv_);
+  EXPECT_EQ(0u, h.cp->transaction_data().size());
+  EXPECT_EQ(0u, kv_.data.count("txd03"));
+}
+
+TEST_F(ChargePointTest, TelemetryAboveTheModulesRatingIsRejected) {
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  // The module reports 50 V / 100 A capability; 60 V is beyond its rating and tolerance.
+  h.hw.telemetry.max_voltage_v = 50.0f;
+  h.hw.telemetry.max_current_a = 100.0f;
+  h.Run(10000);
+  EXPECT_GT(h.cp->counters().meter_samples_rejected, 0u);
+  EXPECT_EQ(0, h.cp->energy_register_wh());
+  // Within the rating (and a reading a little above it, inside the tolerance) is used.
+  h.hw.telemetry.max_voltage_v = 58.0f;  // 60 V is 3.4 % above: measurement tolerance
+  const uint32_t rejected = h.cp->counters().meter_samples_rejected;
+  h.Run(60000);
+  EXPECT_EQ(rejected, h.cp->counters().meter_samples_rejected);
+  EXPECT_NEAR(20.0, static_cast<double>(h.cp->energy_register_wh()), 1.0);
+  // A current above the module's rating is rejected too.
+  h.hw.telemetry.max_current_a = 10.0f;
+  h.Run(1000);
+  EXPECT_GT(h.cp->counters().meter_samples_rejected, rejected);
 }
 
 }  // namespace

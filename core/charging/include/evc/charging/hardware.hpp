@@ -16,6 +16,10 @@ struct Telemetry {
   float current_offered_a = 0;
   float temperature_c = 0;
   float soc_percent = -1;  // < 0 when the vehicle does not report it
+  // The power module's rated output, as it reports it (0 while unknown): a reading above it
+  // (beyond the measurement tolerance) is implausible.
+  float max_voltage_v = 0;
+  float max_current_a = 0;
 };
 
 class ChargerHardware {

@@ -38,6 +38,10 @@ constexpr uint32_t kFinishingTimeoutMs = 300000;     // 5 min
 constexpr uint32_t kResetGraceMs = 10000;            // wait for StopTransaction before rebooting
 constexpr uint32_t kMeterPersistIntervalMs = 60000;  // energy register written at least this often
 constexpr uint32_t kMaxIntegrationStepMs = 2000;     // a longer gap is not integrated (stale data)
+// A meter sample reports instantaneous values (power, current, voltage, ...) only from telemetry
+// younger than this; otherwise just the energy register (the module is off line or silent).
+constexpr uint32_t kMeterTelemetryMaxAgeMs = 3000;
+
 constexpr uint32_t kCredentialReconnectDelayMs = 1000;  // let the ChangeConfiguration.conf leave
 using ::evc::timing::kMsPerSecond;
 

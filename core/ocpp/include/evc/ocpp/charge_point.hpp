@@ -29,6 +29,7 @@
 #include "evc/ocpp/rpc.hpp"
 #include "evc/ocpp/timing.hpp"
 #include "evc/ocpp/transport.hpp"
+#include "evc/ocpp/tx_data_log.hpp"
 #include "evc/ocpp/tx_queue.hpp"
 #include "evc/ocpp/types.hpp"
 #include "evc/storage/kv_store.hpp"
@@ -103,8 +104,9 @@ struct ChargePointCounters {
   uint32_t tx_messages_dropped = 0;  // gave up after TransactionMessageAttempts
   uint32_t boots_sent = 0;
   uint32_t reconnects = 0;
-  uint32_t meter_samples_rejected = 0;
+  uint32_t meter_samples_rejected = 0;  // implausible telemetry or values, never sent
   uint32_t persist_failures = 0;
+  uint32_t idle_meter_values_replaced = 0;  // a clock-aligned idle sample superseded unsent
 };
 
 class ChargePoint final : public RpcHandler {
@@ -135,6 +137,7 @@ class ChargePoint final : public RpcHandler {
   int32_t transaction_id() const;  // CSMS id, or 0 while unknown
   int64_t energy_register_wh() const;
   size_t queued_tx_messages() const { return queue_.size(); }
+  const TxDataLog& transaction_data() const { return txdata_; }
   const ChargePointCounters& counters() const { return counters_; }
   const RpcCounters& rpc_counters() const { return rpc_.counters(); }
   const TimeKeeper& time() const { return time_; }
@@ -147,7 +150,14 @@ class ChargePoint final : public RpcHandler {
   void OnCallResponse(const PendingCall& call, const CallResponse& response) override;
 
  private:
-  enum Tag : uint32_t { kTagBoot = 1, kTagHeartbeat, kTagStatus, kTagAuthorize, kTagTx };
+  enum Tag : uint32_t {
+    kTagBoot = 1,
+    kTagHeartbeat,
+    kTagStatus,
+    kTagAuthorize,
+    kTagTx,
+    kTagIdleMeter
+  };
 
   // Persisted active-transaction record ("txactive").
   struct ActiveTx {
@@ -183,6 +193,8 @@ class ChargePoint final : public RpcHandler {
   bool SendAuthorize();
   bool SendHeartbeat();
   bool SendTxMessage(uint64_t now);
+  bool SendIdleMeterValues(uint64_t now);
+  void PopTxFront();
   void HandleBootResponse(const CallResponse& r);
   void HandleTxResponse(const CallResponse& r);
   void ApplyServerTime(const json::Reader& doc, json::Value payload);
@@ -204,7 +216,11 @@ class ChargePoint final : public RpcHandler {
   uint32_t CallTimeoutMs() const;
 
   void Integrate(uint64_t now, const charging::Telemetry& t);
-  void SampleMeter(uint64_t now, ReadingContext context);
+  // A transaction sample: MeterValues (sampled or aligned) plus its StopTransaction data entry.
+  void SampleMeter(uint64_t now, ReadingContext context, int64_t stamp);
+  // Appends the measurands of `list` to the transaction's StopTransaction data.
+  bool LogTxData(ConfigKey list, ReadingContext context, int64_t stamp, int64_t meter_wh);
+  void ClockAligned(uint64_t now);
   size_t CollectSamples(ConfigKey list, ReadingContext context, SampledValue* out, size_t cap);
   bool ApplyAvailability(int connector, bool operative);
   void FinishPendingWork(uint64_t now);
@@ -248,6 +264,7 @@ class ChargePoint final : public RpcHandler {
   TimeKeeper time_;
   Rpc rpc_;
   TxQueue queue_;
+  TxDataLog txdata_;
   TxIdMap ids_;
   ChargePointCounters counters_;
 
@@ -310,8 +327,14 @@ class ChargePoint final : public RpcHandler {
   double energy_wh_ = 0;  // the register, integrated from telemetry
   uint64_t last_integrate_ms_ = 0;
   charging::Telemetry last_telemetry_;
+  uint64_t last_telemetry_ms_ = 0;  // when last_telemetry_ was taken (0: never)
   uint64_t next_sample_ms_ = 0;
-  int64_t next_aligned_utc_ms_ = 0;
+  int64_t next_aligned_utc_ms_ = 0;  // the next ClockAlignedDataInterval boundary (UTC)
+  // The latest clock-aligned sample outside a transaction, until sent (not transaction-related:
+  // kept in RAM only, a newer one replaces it).
+  TxMessage idle_aligned_;
+  bool idle_aligned_pending_ = false;
+
   uint64_t last_persist_ms_ = 0;
 
   // Transaction message retries (front of the queue).
