@@ -195,7 +195,9 @@ Status ChargePoint::Boot() {
     // the stop never reports less than any reading it carries.
     for (size_t i = 0; i < txdata_.size(); ++i) {
       const TxDataEntry& e = txdata_.at(i);
-      if (e.local_tx == a.local_tx && e.meter_wh > a.last_meter_wh) {
+      if (e.local_tx == a.local_tx &&
+          (e.meter_wh > a.last_meter_wh ||
+           (e.meter_wh == a.last_meter_wh && e.timestamp_ms > a.last_meter_utc_ms))) {
         a.last_meter_wh = e.meter_wh;
         a.last_meter_utc_ms = e.timestamp_ms;
       }
@@ -1225,26 +1227,31 @@ void ChargePoint::SampleMeter(uint64_t now, ReadingContext context, int64_t stam
       m.samples, kMaxSamplesPerMessage));
   observer_->OnMeterSample(energy_register_wh(),
                            last_telemetry_.voltage_v * last_telemetry_.current_a);
-  bool recorded =
+  // Whatever energy value may reach the CSMS is also in flash, so a stop reconstructed after a
+  // power cut never reports less than the CSMS has already seen. A StopTransaction data entry
+  // carries the register itself (the boot takes the newest of the journal and the entries, and
+  // thinning never removes a transaction's newest entry), so the journal is written only when
+  // no entry was.
+  const bool logged =
       LogTxData(aligned ? ConfigKey::kStopTxnAlignedData : ConfigKey::kStopTxnSampledData, context,
                 stamp, m.meter_wh);
+  bool queued = false;
   // The queue's overflow policy thins old samples or refuses this one; Start and Stop keep
   // their room (tx_queue.hpp).
   if (m.sample_count > 0) {
-    if (queue_.Push(m).ok()) {
-      recorded = true;
-    } else {
+    queued = queue_.Push(m).ok();
+    if (!queued) {
       EVC_LOGW(log_, kTag, "meter sample not queued (queue full or flash error)");
     }
   }
-  if (!recorded) {
+  if (!logged && !queued) {
     return;
   }
-  // Whatever energy value may reach the CSMS is also in the journal, so a stop reconstructed
-  // after a power cut never reports less than the CSMS has already seen.
   tx_.last_meter_wh = m.meter_wh;
   tx_.last_meter_utc_ms = m.timestamp_ms;
-  PersistActive();
+  if (!logged) {
+    PersistActive();
+  }
   last_persist_ms_ = now;
 }
 

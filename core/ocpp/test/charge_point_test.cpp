@@ -1215,5 +1215,20 @@ TEST_F(ChargePointTest, TelemetryAboveTheModulesRatingIsRejected) {
   EXPECT_GT(h.cp->counters().meter_samples_rejected, rejected);
 }
 
+TEST_F(ChargePointTest, PeriodicSampleWritesTheQueueAndItsDataEntryButNotTheJournal) {
+  // Flash wear: the StopTransaction data entry carries the register, so a sample costs two
+  // record writes (queued MeterValues + data entry), not three.
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);
+  metering::RunAnswering(h, 30000);
+  const int before = kv_.writes;
+  const std::vector<uint8_t> journal = kv_.data.at("txactive");
+  metering::RunAnswering(h, 30000);  // the sample at 60 s
+  EXPECT_EQ(2, kv_.writes - before);
+  EXPECT_EQ(journal, kv_.data.at("txactive"));
+  EXPECT_EQ(2u, h.cp->transaction_data().CountFor(h.cp->local_transaction()));  // Begin + 1
+}
+
 }  // namespace
 }  // namespace evc::ocpp
