@@ -88,6 +88,62 @@ bool CsmsModel::GetInt(json::Value obj, std::string_view key, int64_t* out) cons
   return true;
 }
 
+int64_t CsmsModel::EnergyOf(json::Value meter_value) const {
+  const json::Value samples = reader_.Find(meter_value, "sampledValue");
+  for (json::Value s = reader_.First(samples); s.valid(); s = reader_.Next(s)) {
+    std::string measurand = "Energy.Active.Import.Register";  // the schema's default
+    GetString(s, "measurand", &measurand);
+    std::string value;
+    if (measurand != "Energy.Active.Import.Register" || !GetString(s, "value", &value)) {
+      continue;
+    }
+    int64_t wh = 0;
+    const bool whole = !value.empty() && value.size() < 19 &&
+                       value.find_first_not_of("0123456789") == std::string::npos;
+    inv_.Check(whole, "energy register \"%s\" is not a whole number of Wh", value.c_str());
+    for (char c : value) {
+      wh = wh * 10 + (c - '0');
+    }
+    return whole ? wh : -1;
+  }
+  return -1;
+}
+
+void CsmsModel::CheckTransactionData(const CsmsTransaction& t, json::Value data,
+                                     int64_t meter_stop) {
+  std::string last_stamp;
+  std::string context;
+  const size_t n = reader_.Count(data);
+  size_t i = 0;
+  for (json::Value mv = reader_.First(data); mv.valid(); mv = reader_.Next(mv), ++i) {
+    std::string stamp;
+    inv_.Check(GetString(mv, "timestamp", &stamp) && stamp >= last_stamp,
+               "transaction %d: transactionData out of order (%s after %s)", t.id, stamp.c_str(),
+               last_stamp.c_str());
+    last_stamp = stamp;
+    const int64_t wh = EnergyOf(mv);
+    if (wh < 0) {
+      continue;
+    }
+    inv_.Check(wh >= t.meter_start && wh <= meter_stop,
+               "transaction %d: transactionData register %lld outside [%lld, %lld]", t.id,
+               static_cast<long long>(wh), static_cast<long long>(t.meter_start),
+               static_cast<long long>(meter_stop));
+    const json::Value first = reader_.First(reader_.Find(mv, "sampledValue"));
+    context.clear();
+    GetString(first, "context", &context);
+    if (context == "Transaction.Begin") {
+      inv_.Check(i == 0 && wh == t.meter_start,
+                 "transaction %d: Transaction.Begin %lld at %zu (meterStart %lld)", t.id,
+                 static_cast<long long>(wh), i, static_cast<long long>(t.meter_start));
+    } else if (context == "Transaction.End") {
+      inv_.Check(i + 1 == n && wh == meter_stop,
+                 "transaction %d: Transaction.End %lld at %zu (meterStop %lld)", t.id,
+                 static_cast<long long>(wh), i, static_cast<long long>(meter_stop));
+    }
+  }
+}
+
 void CsmsModel::WriteNow(json::Writer& w) {
   char stamp[kIso8601BufferSize];
   FormatIso8601(clock_.WorldUtcMs(), stamp, sizeof(stamp));
@@ -208,7 +264,16 @@ void CsmsModel::HandleCall(std::string_view uid, std::string_view action, json::
       if (inv_.Check(t != nullptr, "MeterValues for unknown transactionId %lld",
                      static_cast<long long>(tx))) {
         ++t->meter_values;
+        const json::Value values = reader_.Find(p, "meterValue");
+        for (json::Value mv = reader_.First(values); mv.valid(); mv = reader_.Next(mv)) {
+          const int64_t wh = EnergyOf(mv);
+          if (wh > t->max_reported_wh) {
+            t->max_reported_wh = wh;
+          }
+        }
       }
+    } else {
+      ++counters_.idle_meter_values;  // clock-aligned, outside a transaction
     }
   } else if (action == "StopTransaction") {
     int64_t tx = 0, meter = -1;
@@ -235,6 +300,15 @@ void CsmsModel::HandleCall(std::string_view uid, std::string_view action, json::
         t->stop_reason = reason;
         inv_.Check(meter >= t->meter_start, "transaction %d: meterStop %lld < meterStart %lld",
                    t->id, static_cast<long long>(meter), static_cast<long long>(t->meter_start));
+        // Never less than the CSMS has already been told, power cuts included.
+        inv_.Check(meter >= t->max_reported_wh,
+                   "transaction %d: meterStop %lld below the %lld Wh already reported", t->id,
+                   static_cast<long long>(meter), static_cast<long long>(t->max_reported_wh));
+        const json::Value data = reader_.Find(p, "transactionData");
+        if (data.valid()) {
+          ++counters_.stops_with_data;
+          CheckTransactionData(*t, data, meter);
+        }
       }
     }
     w.Key("idTagInfo").BeginObject().Field("status", "Accepted").EndObject();

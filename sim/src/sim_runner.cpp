@@ -168,6 +168,9 @@ constexpr uint32_t kNoStartGiveUpMs = 3 * 60 * 1000;
 constexpr uint32_t kStopWaitMs = 60 * 1000;
 // After the last session: time allowed for queued transaction messages to reach the CSMS.
 constexpr uint64_t kDrainLimitMs = 2ULL * 3600 * 1000;
+// Clock-aligned data on (the product default is off): aligned MeterValues in and outside
+// transactions and StopTxnAlignedData entries go through every fault and power cut too.
+constexpr int32_t kSimAlignedIntervalS = 300;
 constexpr uint32_t kPowerOffMs = 2000;  // the charger is dark this long after a cut
 
 // Energy tolerance. The core integrates V x I from the power module's telemetry (CAN replies to
@@ -382,6 +385,14 @@ void Runner::Boot() {
     {
       CoreHeapScope scope;
       config_->Load().IgnoreError();
+      config_
+          ->SetInt(ocpp::ConfigKey::kClockAlignedDataInterval, kSimAlignedIntervalS,
+                   ocpp::Persist::kNo)
+          .IgnoreError();
+      config_
+          ->SetString(ocpp::ConfigKey::kStopTxnAlignedData, "Energy.Active.Import.Register",
+                      ocpp::Persist::kNo)
+          .IgnoreError();
       st = stack_->Init();
       if (st.ok()) {
         cp_->Boot().IgnoreError();
@@ -727,6 +738,8 @@ SimReport Runner::Run() {
   rep_.checks = inv_.checks();
   rep_.violations = inv_.violations();
   rep_.messages = inv_.messages();
+  rep_.idle_meter_values = csms_->counters().idle_meter_values;
+  rep_.stops_with_data = csms_->counters().stops_with_data;
   rep_.virtual_ms = clock_.now_ms() - kSimStartMs;
   rep_.write_points = kv_->writes();
   rep_.core_allocations = CoreHeapAllocations() - allocs_before;
@@ -812,6 +825,11 @@ void PrintReport(const SimOptions& o, const SimReport& r) {
          r.max_writes_per_session);
   printf("  core re-closed after a cut: %u; recovery closes without a queued start: %u\n",
          r.core_double_stops, r.phantom_stops);
+  printf(
+      "  clock-aligned MeterValues outside a transaction %u; StopTransaction with checked "
+      "transactionData %u\n",
+      r.idle_meter_values, r.stops_with_data);
+
   printf("  CAN frames received %" PRIu64 "; core heap: baseline %" PRId64 " B, peak %" PRId64
          " B, %" PRIu64 " allocations\n",
          r.can_frames, r.core_heap_baseline, r.core_heap_peak, r.core_allocations);

@@ -41,6 +41,7 @@ struct CsmsTransaction {
   uint32_t start_resends = 0;
   uint32_t stop_resends = 0;
   uint32_t meter_values = 0;
+  int64_t max_reported_wh = -1;  // the highest energy register any MeterValues reported
 };
 
 struct CsmsCounters {
@@ -49,7 +50,10 @@ struct CsmsCounters {
   uint32_t status_notifications = 0;
   uint32_t authorizes = 0;
   uint32_t meter_values = 0;
-  uint32_t unreadable = 0;      // frames that are not OCPP-J
+  uint32_t idle_meter_values = 0;  // MeterValues without a transactionId
+  uint32_t stops_with_data = 0;    // StopTransaction carrying transactionData
+  uint32_t unreadable = 0;
+  // frames that are not OCPP-J
   uint32_t call_errors_in = 0;  // CallErrors the charger sent
   uint32_t remote_starts = 0;   // RemoteStart answered Accepted
   uint32_t remote_stops = 0;    // RemoteStop answered Accepted
@@ -91,6 +95,12 @@ class CsmsModel final : public CsmsEndpoint {
   void WriteNow(json::Writer& w);
   bool GetString(json::Value obj, std::string_view key, std::string* out) const;
   bool GetInt(json::Value obj, std::string_view key, int64_t* out) const;
+  // The Energy.Active.Import.Register value of one meterValue element (-1 when it has none).
+  int64_t EnergyOf(json::Value meter_value) const;
+  // StopTransaction.transactionData: chronological, Begin = meterStart, End = meterStop, every
+  // register value between the two.
+  void CheckTransactionData(const CsmsTransaction& t, json::Value data, int64_t meter_stop);
+
   CsmsTransaction* FindMutable(int32_t id);
 
   MemLink& link_;

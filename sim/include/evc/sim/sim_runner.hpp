@@ -74,6 +74,8 @@ struct SimReport {
   uint32_t core_double_stops = 0;  // OnTransactionStopped twice for one local transaction
   uint32_t phantom_stops = 0;      // boot recovery closed a transaction that never started
   double max_energy_error_wh = 0;
+  uint32_t idle_meter_values = 0;  // clock-aligned MeterValues outside a transaction
+  uint32_t stops_with_data = 0;    // StopTransaction with transactionData (checked)
 };
 
 // Runs one world. Never throws; violations are in the report.
