@@ -371,8 +371,12 @@ void ChargePoint::Poll() {
   const uint64_t now = clock_.MonotonicMs();
   ApplyConfigChanges(now);
   ManageConnection(now);
-  UpdateSession(now);
+  // The clock-aligned sample first: it is stamped with the boundary, which precedes anything
+  // UpdateSession stamps with the current time in the same tick (the queue and the
+  // StopTransaction data keep the order in which readings are taken).
   ClockAligned(now);
+  UpdateSession(now);
+
   FinishPendingWork(now);
   SendNext(now);
 }
@@ -673,7 +677,7 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
             }
             SampledValue sv[kMaxTxDataValues];
             for (uint8_t k = 0; k < e.count; ++k) {
-              sv[k] = SampledValue{e.measurands[k], e.context, e.values[k]};
+              sv[k] = MakeSample(e.measurands[k], e.context, e.values[k]);
             }
             w.BeginObject();
             WriteTimestamp(w, "timestamp", StampFor(e.timestamp_ms));
@@ -1209,7 +1213,7 @@ size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, Sampl
       ++counters_.meter_samples_rejected;
       continue;
     }
-    out[count++] = SampledValue{ms[i], context, v};
+    out[count++] = MakeSample(ms[i], context, v);
   }
   return count;
 }

@@ -173,14 +173,14 @@ Status TxIdMap::ReserveLocalTx(uint32_t* out) {
 
 Status TxIdMap::Set(uint32_t local_tx, int32_t csms_tx) {
   Entry& e = data_.entries[data_.next_index];
-  e = Entry{local_tx, csms_tx, 0};
+  e = Entry{local_tx, csms_tx, 0, {}};
   data_.next_index = static_cast<uint32_t>((data_.next_index + 1) % kCapacity);
   return Persist();
 }
 
 Status TxIdMap::SetAbandoned(uint32_t local_tx) {
   Entry& e = data_.entries[data_.next_index];
-  e = Entry{local_tx, 0, 1};
+  e = Entry{local_tx, 0, 1, {}};
   data_.next_index = static_cast<uint32_t>((data_.next_index + 1) % kCapacity);
   return Persist();
 }

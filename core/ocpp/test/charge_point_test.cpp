@@ -1230,5 +1230,57 @@ TEST_F(ChargePointTest, PeriodicSampleWritesTheQueueAndItsDataEntryButNotTheJour
   EXPECT_EQ(2u, h.cp->transaction_data().CountFor(h.cp->local_transaction()));  // Begin + 1
 }
 
+TEST_F(ChargePointTest, AlignedAndPeriodicSamplesInOneTickStayInTimeOrder) {
+  // The CSMS time has a 5 ms phase against the control ticks, so the tick that crosses a
+  // second boundary is 5 ms past it; the transaction starts in such a tick, so with both
+  // intervals at 1 s the periodic sample (stamped "now") and the aligned one (stamped with the
+  // boundary) fall in the same tick every second.
+  using namespace metering;
+  Harness h(kv_, /*plugged=*/true);
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("MeterValueSampleInterval", "1"));
+  ASSERT_EQ(ChangeResult::kAccepted, h.config_.Change("ClockAlignedDataInterval", "1"));
+  ASSERT_EQ(ChangeResult::kAccepted,
+            h.config_.Change("StopTxnAlignedData", "Energy.Active.Import.Register"));
+  h.Connect();
+  h.Expect("BootNotification",
+           R"({"status":"Accepted","currentTime":"2026-03-01T10:00:00.005Z","interval":300})");
+  RunAnswering(h, 100);
+  while (h.cp->time().NowUtcMs() % 1000 != 995) {
+    RunAnswering(h, 10);
+  }
+  h.CsmsCall("RemoteStartTransaction", R"({"idTag":"TAG1","connectorId":1})");
+  h.Run(10);
+  ASSERT_TRUE(h.cp->transaction_active());
+  h.Expect("StartTransaction", R"({"idTagInfo":{"status":"Accepted"},"transactionId":42})");
+  const std::vector<Frame> mvs = Only(RunAnswering(h, 5000), "MeterValues");
+  std::string last;
+  int periodic = 0;
+  int clock = 0;
+  for (const Frame& mv : mvs) {
+    const cJSON* v = cJSON_GetArrayItem(MeterValueArray(mv, "meterValue"), 0);
+    const std::string stamp = Text(v, "timestamp");
+    EXPECT_LE(last, stamp) << "MeterValues out of time order";
+    last = stamp;
+    const std::string context = Text(Sample(v, kEnergy), "context");
+    periodic += context == "Sample.Periodic" ? 1 : 0;
+    clock += context == "Sample.Clock" ? 1 : 0;
+    if (context == "Sample.Periodic") {
+      EXPECT_EQ("005Z", stamp.substr(20)) << "the periodic sample did not share the tick";
+    }
+  }
+  EXPECT_GE(periodic, 4);
+  EXPECT_GE(clock, 4);
+  h.CsmsCall("RemoteStopTransaction", R"({"transactionId":42})");
+  const std::vector<Frame> stops = Only(RunAnswering(h, 100), "StopTransaction");
+  ASSERT_EQ(1u, stops.size());
+  const cJSON* data = MeterValueArray(stops[0], "transactionData");
+  last.clear();
+  for (int i = 0; i < cJSON_GetArraySize(data); ++i) {
+    const std::string stamp = Text(cJSON_GetArrayItem(data, i), "timestamp");
+    EXPECT_LE(last, stamp) << "transactionData out of time order: " << stops[0].text;
+    last = stamp;
+  }
+}
+
 }  // namespace
 }  // namespace evc::ocpp

@@ -159,31 +159,42 @@ class ChargePoint final : public RpcHandler {
     kTagIdleMeter
   };
 
-  // Persisted active-transaction record ("txactive").
+  // Persisted records. What would be compiler padding is spelled out (`reserved`, zero): no
+  // uninitialised byte reaches flash, and the static_asserts pin each record's format.
+  // Active-transaction journal ("txactive").
   struct ActiveTx {
     uint8_t active;
     uint8_t connector;
+    uint8_t reserved0[2];
     uint32_t local_tx;
     int64_t meter_start_wh;
     int64_t start_utc_ms;
     int64_t last_meter_wh;
     int64_t last_meter_utc_ms;
     char id_tag[kIdTagLength + 1];
+    uint8_t reserved1[3];
   };
+  static_assert(sizeof(ActiveTx) == 64, "ActiveTx record layout");
   struct Persisted {
     uint8_t operative[2];  // availability of connector 0 and 1
-    int64_t register_wh;   // energy register at the last stop
+    uint8_t reserved[6];
+    int64_t register_wh;  // energy register at the last stop
   };
+  static_assert(sizeof(Persisted) == 16, "Persisted record layout");
   struct CacheEntry {
     char id_tag[kIdTagLength + 1];
-    uint8_t status;         // AuthorizationStatus
+    uint8_t status;  // AuthorizationStatus
+    uint8_t reserved[2];
     int64_t expiry_utc_ms;  // 0 = none
   };
+  static_assert(sizeof(CacheEntry) == 32, "CacheEntry record layout");
   static constexpr size_t kAuthCacheSize = 16;
   struct AuthCache {
     uint32_t next;
+    uint8_t reserved[4];
     CacheEntry entries[kAuthCacheSize];
   };
+  static_assert(sizeof(AuthCache) == 8 + 32 * kAuthCacheSize, "AuthCache record layout");
 
   // Connection and registration.
   void ManageConnection(uint64_t now);
@@ -306,7 +317,8 @@ class ChargePoint final : public RpcHandler {
   uint64_t status_since_ms_ = 0;  // when connector 1 entered its current status  // a fault stopped
                                   // the transaction: Finishing when cleared
 
-  Persisted persisted_ = {{1, 1}, 0};
+  Persisted persisted_ = {{1, 1}, {}, 0};
+
   bool availability_scheduled_ = false;
   bool scheduled_operative_ = true;
 

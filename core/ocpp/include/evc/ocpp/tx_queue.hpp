@@ -33,11 +33,23 @@ constexpr size_t kIdTagLength = 20;          // CiString20
 
 enum class TxMessageKind : uint8_t { kStart = 1, kMeterValues = 2, kStop = 3 };
 
+// Persisted records spell out what would otherwise be compiler padding (`reserved`, always zero),
+// so no uninitialised byte reaches flash and the layout is the same on every target; the
+// static_asserts pin the record format (a change needs a new record version).
 struct SampledValue {
-  Measurand measurand;
-  ReadingContext context;
-  float value;
+  Measurand measurand = Measurand::kEnergyActiveImportRegister;
+  ReadingContext context = ReadingContext::kSamplePeriodic;
+  uint8_t reserved[2] = {};
+  float value = 0;
 };
+static_assert(sizeof(SampledValue) == 8, "SampledValue record layout");
+inline SampledValue MakeSample(Measurand m, ReadingContext c, float v) {
+  SampledValue s;
+  s.measurand = m;
+  s.context = c;
+  s.value = v;
+  return s;
+}
 
 struct TxMessage {
   uint32_t seq = 0;  // assigned by Push
@@ -45,12 +57,15 @@ struct TxMessage {
   uint8_t connector = 1;
   StopReason reason = StopReason::kOther;
   uint8_t sample_count = 0;
-  uint32_t local_tx = 0;     // our transaction number
+  uint32_t local_tx = 0;  // our transaction number
+  uint8_t reserved0[4] = {};
   int64_t timestamp_ms = 0;  // UTC
   int64_t meter_wh = 0;      // meterStart / meterStop / the energy register of a sample
   char id_tag[kIdTagLength + 1] = {};
+  uint8_t reserved1[3] = {};
   SampledValue samples[kMaxSamplesPerMessage] = {};
 };
+static_assert(sizeof(TxMessage) == 120, "TxMessage record layout");
 
 class TxQueue {
  public:
@@ -107,7 +122,10 @@ class TxIdMap {
     uint32_t local_tx;
     int32_t csms_tx;
     uint8_t abandoned;
+    uint8_t reserved[3];  // explicit padding: zero
   };
+  static_assert(sizeof(Entry) == 12, "TxIdMap entry record layout");
+
   struct Data {
     uint32_t last_local_tx;
     uint32_t next_index;
