@@ -1197,10 +1197,15 @@ size_t ChargePoint::CollectSamples(ConfigKey list, ReadingContext context, Sampl
         v = t.voltage_v;
         break;
       case Measurand::kSoC:
-        if (t.soc_percent < 0 || t.soc_percent > 100) {
-          continue;  // the vehicle did not report a valid SoC: leave it out
+        if (t.soc_percent < 0) {
+          continue;  // the vehicle does not report its SoC: leave it out
+        }
+        if (t.soc_percent > 100) {
+          ++counters_.meter_samples_rejected;  // impossible: never sent
+          continue;
         }
         v = t.soc_percent;
+
         break;
       case Measurand::kTemperature:
         v = t.temperature_c;

@@ -1282,5 +1282,33 @@ TEST_F(ChargePointTest, AlignedAndPeriodicSamplesInOneTickStayInTimeOrder) {
   }
 }
 
+TEST_F(ChargePointTest, ImpossibleSocIsRejectedAndUnreportedSocLeftOut) {
+  using namespace metering;
+  Harness h(kv_);
+  h.BootAccepted();
+  StartCharging(h);  // MeterValuesSampledData holds SoC by default
+  h.hw.telemetry.soc_percent = 180.0f;
+  std::vector<Frame> mvs = Only(RunAnswering(h, 60000), "MeterValues");
+  ASSERT_EQ(1u, mvs.size());
+  const cJSON* v = cJSON_GetArrayItem(MeterValueArray(mvs[0], "meterValue"), 0);
+  EXPECT_EQ(nullptr, Sample(v, "SoC")) << mvs[0].text;
+  EXPECT_NE(nullptr, Sample(v, "Voltage")) << mvs[0].text;
+  const uint32_t rejected = h.cp->counters().meter_samples_rejected;
+  EXPECT_GE(rejected, 1u);
+  h.hw.telemetry.soc_percent = -1.0f;  // not reported by this vehicle: left out, not an error
+  mvs = Only(RunAnswering(h, 60000), "MeterValues");
+  ASSERT_EQ(1u, mvs.size());
+  EXPECT_EQ(nullptr, Sample(cJSON_GetArrayItem(MeterValueArray(mvs[0], "meterValue"), 0), "SoC"));
+  EXPECT_EQ(rejected, h.cp->counters().meter_samples_rejected);
+  h.hw.telemetry.soc_percent = 64.0f;
+  mvs = Only(RunAnswering(h, 60000), "MeterValues");
+  ASSERT_EQ(1u, mvs.size());
+  const cJSON* soc = Sample(cJSON_GetArrayItem(MeterValueArray(mvs[0], "meterValue"), 0), "SoC");
+  ASSERT_NE(nullptr, soc);
+  EXPECT_EQ("64.0", Text(soc, "value"));
+  EXPECT_EQ("Percent", Text(soc, "unit"));
+  EXPECT_EQ("EV", Text(soc, "location"));
+}
+
 }  // namespace
 }  // namespace evc::ocpp
