@@ -1,7 +1,7 @@
 #include "evc/common/json_writer.hpp"
 
 #include <cmath>
-#include <cstdio>
+#include <cstring>
 
 namespace evc::json {
 
@@ -46,8 +46,17 @@ void Writer::Put(char c) {
 }
 
 void Writer::Put(std::string_view s) {
-  for (char c : s) {
-    Put(c);
+  if (overflow_) {
+    return;
+  }
+  // As many characters as fit before the terminating NUL; the rest is an overflow.
+  const size_t room = cap_ > len_ + 1 ? cap_ - len_ - 1 : 0;
+  const size_t n = s.size() < room ? s.size() : room;
+  memcpy(buf_ + len_, s.data(), n);
+  len_ += n;
+  buf_[len_] = '\0';
+  if (n < s.size()) {
+    overflow_ = true;
   }
 }
 
@@ -111,11 +120,35 @@ Writer& Writer::Key(std::string_view key) {
   return *this;
 }
 
+namespace {
+// Characters JSON strings carry as they are: everything but the control characters, '"' and '\\'.
+struct PlainTable {
+  bool plain[256];
+  constexpr PlainTable() : plain() {
+    for (int c = 0; c < 256; ++c) {
+      plain[c] = c >= 0x20 && c != '"' && c != '\\';
+    }
+  }
+};
+constexpr PlainTable kPlain;
+}  // namespace
+
 Writer& Writer::String(std::string_view value) {
   BeforeValue();
   Put('"');
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
+  const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+  const auto* const end = p + value.size();
+  while (true) {
+    // The run of characters that need no escaping goes out in one copy.
+    const auto* run = p;
+    while (p != end && kPlain.plain[*p]) {
+      ++p;
+    }
+    Put(std::string_view(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run)));
+    if (p == end) {
+      break;
+    }
+    const unsigned char c = *p++;
     switch (c) {
       case '"':
         Put("\\\"");
@@ -138,14 +171,11 @@ Writer& Writer::String(std::string_view value) {
       case '\f':
         Put("\\f");
         break;
-      default:
-        if (c < 0x20) {
-          char esc[8];
-          snprintf(esc, sizeof(esc), "\\u%04x", c);
-          Put(esc);
-        } else {
-          Put(static_cast<char>(c));
-        }
+      default: {  // the other control characters
+        constexpr char kHex[] = "0123456789abcdef";
+        const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        Put(std::string_view(esc, sizeof(esc)));
+      }
     }
   }
   Put('"');

@@ -15,6 +15,33 @@ TEST(Iso8601, FormatsUtcWithMillisAndZ) {
   EXPECT_STREQ("2000-02-29T00:00:00.000Z", buf);
 }
 
+TEST(Iso8601, FormatsAcrossTheRangeAndRoundTrips) {
+  char buf[kIso8601BufferSize];
+  // Epoch, before it, the last millisecond of a day and of a year, far future.
+  const struct {
+    int64_t ms;
+    const char* text;
+  } cases[] = {
+      {0, "1970-01-01T00:00:00.000Z"},
+      {-1, "1969-12-31T23:59:59.999Z"},
+      {1704067199999LL, "2023-12-31T23:59:59.999Z"},
+      {4102444800007LL, "2100-01-01T00:00:00.007Z"},
+      {253402300799999LL, "9999-12-31T23:59:59.999Z"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(24u, FormatIso8601(c.ms, buf, sizeof(buf))) << c.text;
+    EXPECT_STREQ(c.text, buf);
+    if (c.ms >= 0) {
+      const Result<int64_t> back = ParseIso8601(buf);
+      ASSERT_TRUE(back.ok()) << buf;
+      EXPECT_EQ(c.ms, *back);
+    }
+  }
+  // Beyond year 9999 there is no YYYY form: refused, never a longer string.
+  EXPECT_EQ(0u, FormatIso8601(253402300800000LL, buf, sizeof(buf)));
+  EXPECT_STREQ("", buf);
+}
+
 TEST(Iso8601, RefusesTooSmallBuffer) {
   char buf[10];
   EXPECT_EQ(0u, FormatIso8601(0, buf, sizeof(buf)));

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 namespace evc::json {
 namespace {
@@ -22,6 +24,47 @@ TEST(JsonWriter, EscapesStrings) {
   Writer w(buf, sizeof(buf));
   w.String(std::string_view("q\"b\\n\n\x01", 7));
   EXPECT_EQ(R"("q\"b\\n\n\u0001")", w.view());
+}
+
+TEST(JsonWriter, EscapesEveryControlCharacterAndPassesUtf8Through) {
+  std::string in;
+  std::string expected = "\"a";
+  for (int c = 0; c < 0x20; ++c) {
+    in += 'a';
+    in += static_cast<char>(c);
+    expected += c == '\n'   ? "\\n"
+                : c == '\r' ? "\\r"
+                : c == '\t' ? "\\t"
+                : c == '\b' ? "\\b"
+                : c == '\f' ? "\\f"
+                            : [c] {
+                                char e[8];
+                                snprintf(e, sizeof(e), "\\u%04x", c);
+                                return std::string(e);
+                              }();
+    expected += 'a';
+  }
+  in += "a\xc3\xa9z\"\\";  // é in UTF-8, then a quote and a backslash at the very end
+  expected += "\xc3\xa9z\\\"\\\\\"";
+  char buf[512];
+  Writer w(buf, sizeof(buf));
+  w.String(in);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(expected, w.view());
+}
+
+TEST(JsonWriter, StringThatExactlyFillsTheBufferFitsOneMoreOverflows) {
+  // "abcdef" encodes as 8 characters; with the NUL it needs 9 bytes.
+  char buf[9];
+  Writer fits(buf, sizeof(buf));
+  fits.String("abcdef");
+  EXPECT_TRUE(fits.ok());
+  EXPECT_EQ("\"abcdef\"", fits.view());
+  Writer over(buf, sizeof(buf) - 1);
+  over.String("abcdef");
+  EXPECT_FALSE(over.ok());
+  EXPECT_EQ(Errc::kResourceExhausted, over.status().code());
+  EXPECT_EQ(7u, over.view().size());  // never past the buffer, always NUL-terminated
 }
 
 TEST(JsonWriter, OverflowIsReportedNotTruncatedSilently) {

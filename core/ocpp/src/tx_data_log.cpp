@@ -1,7 +1,5 @@
 #include "evc/ocpp/tx_data_log.hpp"
 
-#include <cstdio>
-
 #include "evc/storage/record.hpp"
 
 namespace evc::ocpp {
@@ -25,7 +23,13 @@ bool Valid(const TxDataEntry& e) {
 }  // namespace
 
 void TxDataLog::SlotKey(size_t slot, char* out) {
-  snprintf(out, 8, "txd%02u", static_cast<unsigned>(slot));
+  // "txd00".."txd99" (no printf: this runs on every push and pop)
+  out[0] = 't';
+  out[1] = 'x';
+  out[2] = 'd';
+  out[3] = static_cast<char>('0' + slot / 10 % 10);
+  out[4] = static_cast<char>('0' + slot % 10);
+  out[5] = '\0';
 }
 
 Status TxDataLog::Load() {

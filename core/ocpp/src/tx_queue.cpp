@@ -1,7 +1,5 @@
 #include "evc/ocpp/tx_queue.hpp"
 
-#include <cstdio>
-
 #include "evc/storage/record.hpp"
 
 namespace evc::ocpp {
@@ -14,7 +12,13 @@ constexpr uint8_t kMapVersion = 1;
 }  // namespace
 
 void TxQueue::SlotKey(size_t slot, char* out) {
-  snprintf(out, 8, "txq%02u", static_cast<unsigned>(slot));
+  // "txq00".."txq99" (no printf: this runs on every push and pop)
+  out[0] = 't';
+  out[1] = 'x';
+  out[2] = 'q';
+  out[3] = static_cast<char>('0' + slot / 10 % 10);
+  out[4] = static_cast<char>('0' + slot % 10);
+  out[5] = '\0';
 }
 
 Status TxQueue::Load() {
