@@ -6,57 +6,19 @@ namespace evc::ocpp {
 
 namespace {
 constexpr const char* kTag = "txq";
-constexpr uint8_t kRecordVersion = 1;
 constexpr const char* kMapKey = "txidmap";
 constexpr uint8_t kMapVersion = 1;
 }  // namespace
 
-void TxQueue::SlotKey(size_t slot, char* out) {
-  // "txq00".."txq99" (no printf: this runs on every push and pop)
-  out[0] = 't';
-  out[1] = 'x';
-  out[2] = 'q';
-  out[3] = static_cast<char>('0' + slot / 10 % 10);
-  out[4] = static_cast<char>('0' + slot % 10);
-  out[5] = '\0';
-}
-
 Status TxQueue::Load() {
-  count_ = 0;
-  next_seq_ = 1;
-  for (size_t slot = 0; slot < kTxQueueCapacity; ++slot) {
-    char key[8];
-    SlotKey(slot, key);
-    TxMessage msg;
-    const Status s = storage::ReadRecord(kv_, key, kRecordVersion, &msg);
-    if (s.code() == Errc::kNotFound) {
-      continue;
-    }
-    if (!s.ok() || msg.sample_count > kMaxSamplesPerMessage || msg.seq == 0 ||
-        (msg.kind != TxMessageKind::kStart && msg.kind != TxMessageKind::kMeterValues &&
-         msg.kind != TxMessageKind::kStop)) {
-      ++corrupt_;
-      EVC_LOGE(log_, kTag, "slot %s corrupt (%s): skipped and erased", key, s.name());
-      kv_.Erase(key).IgnoreError();
-      continue;
-    }
-    // Insertion sort by sequence number (at most 32 items, once at boot).
-    size_t i = count_;
-    while (i > 0 && items_[i - 1].seq > msg.seq) {
-      items_[i] = items_[i - 1];
-      slots_[i] = slots_[i - 1];
-      --i;
-    }
-    items_[i] = msg;
-    slots_[i] = static_cast<uint8_t>(slot);
-    ++count_;
-    if (msg.seq >= next_seq_) {
-      next_seq_ = msg.seq + 1;
-    }
-  }
-  if (count_ > 0) {
+  records_.Load([](const TxMessage& m) {
+    return m.sample_count <= kMaxSamplesPerMessage &&
+           (m.kind == TxMessageKind::kStart || m.kind == TxMessageKind::kMeterValues ||
+            m.kind == TxMessageKind::kStop);
+  });
+  if (size() > 0) {
     EVC_LOGI(log_, kTag, "%u queued transaction message(s) restored",
-             static_cast<unsigned>(count_));
+             static_cast<unsigned>(size()));
   }
   return OkStatus();
 }
@@ -64,7 +26,7 @@ Status TxQueue::Load() {
 Status TxQueue::Push(TxMessage msg) {
   switch (msg.kind) {
     case TxMessageKind::kStart:
-      if (count_ + kStartStopReserve > kTxQueueCapacity) {
+      if (size() + kStartStopReserve > kTxQueueCapacity) {
         return Errc::kResourceExhausted;  // no room for this transaction's Stop later
       }
       break;
@@ -74,45 +36,30 @@ Status TxQueue::Push(TxMessage msg) {
       }
       break;
     case TxMessageKind::kMeterValues:
-      if (count_ + kStartStopReserve >= kTxQueueCapacity && !ThinOne()) {
+      if (size() + kStartStopReserve >= kTxQueueCapacity && !ThinOne()) {
         ++refused_;
         return Errc::kResourceExhausted;
       }
       break;
   }
-  bool used[kTxQueueCapacity] = {};
-  for (size_t i = 0; i < count_; ++i) {
-    used[slots_[i]] = true;
-  }
-  size_t slot = 0;
-  while (used[slot]) {
-    ++slot;
-  }
-  msg.seq = next_seq_;
-  char key[8];
-  SlotKey(slot, key);
-  EVC_TRY(storage::WriteRecord(kv_, key, kRecordVersion, msg));
-  ++next_seq_;
-  items_[count_] = msg;
-  slots_[count_] = static_cast<uint8_t>(slot);
-  ++count_;
-  return OkStatus();
+  return records_.Append(msg);
 }
 
 bool TxQueue::ThinOne() {
   // The oldest run of three or more MeterValues of one transaction loses its second sample.
   // Index 0 is never removed: it may be on the wire.
-  for (size_t i = 0; i + 2 < count_; ++i) {
-    const TxMessage& a = items_[i];
+  const size_t count = size();
+  for (size_t i = 0; i + 2 < count; ++i) {
+    const TxMessage& a = at(i);
     if (a.kind != TxMessageKind::kMeterValues) {
       continue;
     }
     size_t run = 1;
-    while (i + run < count_ && items_[i + run].kind == TxMessageKind::kMeterValues &&
-           items_[i + run].local_tx == a.local_tx) {
+    while (i + run < count && at(i + run).kind == TxMessageKind::kMeterValues &&
+           at(i + run).local_tx == a.local_tx) {
       ++run;
     }
-    if (run >= 3 && RemoveAt(i + 1).ok()) {
+    if (run >= 3 && records_.RemoveAt(i + 1).ok()) {
       ++thinned_;
       return true;
     }
@@ -121,28 +68,16 @@ bool TxQueue::ThinOne() {
   return false;
 }
 
-Status TxQueue::RemoveAt(size_t index) {
-  char key[8];
-  SlotKey(slots_[index], key);
-  EVC_TRY(kv_.Erase(key));
-  for (size_t i = index + 1; i < count_; ++i) {
-    items_[i - 1] = items_[i];
-    slots_[i - 1] = slots_[i];
-  }
-  --count_;
-  return OkStatus();
-}
-
 Status TxQueue::PopFront() {
-  if (count_ == 0) {
+  if (empty()) {
     return Errc::kNotFound;
   }
-  return RemoveAt(0);
+  return records_.RemoveAt(0);
 }
 
 bool TxQueue::Contains(uint32_t local_tx, TxMessageKind kind) const {
-  for (size_t i = 0; i < count_; ++i) {
-    if (items_[i].local_tx == local_tx && items_[i].kind == kind) {
+  for (size_t i = 0; i < size(); ++i) {
+    if (at(i).local_tx == local_tx && at(i).kind == kind) {
       return true;
     }
   }

@@ -24,6 +24,7 @@
 #include "evc/common/log.hpp"
 #include "evc/common/status.hpp"
 #include "evc/ocpp/measurand.hpp"
+#include "evc/ocpp/slot_records.hpp"
 #include "evc/ocpp/types.hpp"
 #include "evc/storage/kv_store.hpp"
 
@@ -50,7 +51,8 @@ static_assert(sizeof(TxDataEntry) == 48, "TxDataEntry must have no padding");
 
 class TxDataLog {
  public:
-  TxDataLog(storage::KvStore& kv, Logger& log) : kv_(kv), log_(log) {}
+  TxDataLog(storage::KvStore& kv, Logger& log)
+      : log_(log), records_(kv, log, "txd", kRecordVersion) {}
   // Reads every slot, in sequence order; corrupt records are erased and counted.
   Status Load();
   // Persists the entry before returning (thinning as above). kInvalidArgument for an entry
@@ -61,26 +63,20 @@ class TxDataLog {
   Status Erase(uint32_t local_tx);
   size_t CountFor(uint32_t local_tx) const;
   // All entries, oldest first.
-  size_t size() const { return count_; }
-  const TxDataEntry& at(size_t i) const { return items_[i]; }
-  uint32_t corrupt_records() const { return corrupt_; }
+  size_t size() const { return records_.size(); }
+  const TxDataEntry& at(size_t i) const { return records_.at(i); }
+  uint32_t corrupt_records() const { return records_.corrupt(); }
   uint32_t thinned() const { return thinned_; }
   uint32_t refused() const { return refused_; }
 
  private:
-  static void SlotKey(size_t slot, char* out);
+  static constexpr uint8_t kRecordVersion = 1;
   // Removes the entry of `local_tx` whose removal leaves the shortest gap; `next_ms` is the
   // timestamp of the entry about to follow (or, when nothing follows, its last entry is kept).
   bool ThinTx(uint32_t local_tx, bool appending, int64_t next_ms);
-  Status RemoveAt(size_t index);
 
-  storage::KvStore& kv_;
   Logger& log_;
-  TxDataEntry items_[kTxDataSlots];  // ordered by seq
-  uint8_t slots_[kTxDataSlots] = {};
-  size_t count_ = 0;
-  uint32_t next_seq_ = 1;
-  uint32_t corrupt_ = 0;
+  SlotRecords<TxDataEntry, kTxDataSlots> records_;  // "txd00".."txd19", ordered by seq
   uint32_t thinned_ = 0;
   uint32_t refused_ = 0;
 };

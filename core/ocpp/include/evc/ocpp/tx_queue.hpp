@@ -14,6 +14,7 @@
 #include "evc/common/log.hpp"
 #include "evc/common/status.hpp"
 #include "evc/ocpp/measurand.hpp"
+#include "evc/ocpp/slot_records.hpp"
 #include "evc/ocpp/types.hpp"
 #include "evc/storage/kv_store.hpp"
 
@@ -69,35 +70,30 @@ static_assert(sizeof(TxMessage) == 120, "TxMessage record layout");
 
 class TxQueue {
  public:
-  TxQueue(storage::KvStore& kv, Logger& log) : kv_(kv), log_(log) {}
+  TxQueue(storage::KvStore& kv, Logger& log)
+      : log_(log), records_(kv, log, "txq", kRecordVersion) {}
   // Reads every slot; corrupt records are erased and counted, never fatal.
   Status Load();
   // Persists the message before returning. Applies the overflow policy above; kResourceExhausted
   // when it refuses the message (then nothing is persisted).
   Status Push(TxMessage msg);
-  const TxMessage* Front() const { return count_ ? &items_[0] : nullptr; }
+  const TxMessage* Front() const { return empty() ? nullptr : &records_.at(0); }
   Status PopFront();
-  size_t size() const { return count_; }
-  bool empty() const { return count_ == 0; }
-  bool full() const { return count_ == kTxQueueCapacity; }
-  const TxMessage& at(size_t i) const { return items_[i]; }
-  uint32_t corrupt_records() const { return corrupt_; }
+  size_t size() const { return records_.size(); }
+  bool empty() const { return records_.size() == 0; }
+  bool full() const { return records_.size() == kTxQueueCapacity; }
+  const TxMessage& at(size_t i) const { return records_.at(i); }
+  uint32_t corrupt_records() const { return records_.corrupt(); }
   uint32_t thinned() const { return thinned_; }          // MeterValues removed to make room
   uint32_t refused_samples() const { return refused_; }  // MeterValues refused (nothing to thin)
   // True when any queued message belongs to `local_tx` and is of `kind`.
   bool Contains(uint32_t local_tx, TxMessageKind kind) const;
 
  private:
-  static void SlotKey(size_t slot, char* out);
+  static constexpr uint8_t kRecordVersion = 1;
   bool ThinOne();
-  Status RemoveAt(size_t index);
-  storage::KvStore& kv_;
   Logger& log_;
-  TxMessage items_[kTxQueueCapacity];     // ordered by seq
-  uint8_t slots_[kTxQueueCapacity] = {};  // storage slot of items_[i]
-  size_t count_ = 0;
-  uint32_t next_seq_ = 1;
-  uint32_t corrupt_ = 0;
+  SlotRecords<TxMessage, kTxQueueCapacity> records_;  // "txq00".."txq31", ordered by seq
   uint32_t thinned_ = 0;
   uint32_t refused_ = 0;
 };
