@@ -89,9 +89,14 @@ async function main() {
     const stop = await api('POST', `/api/chargers/${id}/call`,
       { action: 'RemoteStopTransaction', payload: { transactionId: txEv.transactionId } });
     say('charger', `answered ${JSON.stringify(stop.result || stop.error)}`);
-    await waitFor('stop', (e) => e.event === 'transaction_stopped');
+    const stopped = await waitFor('stop', (e) => e.event === 'transaction_stopped');
     await waitFor('Finishing', (e) => e.event === 'status' && e.status === 'Finishing');
+    // The driver pulls the gun once the controller has opened the contactor and unlocked it, as
+    // a person would (the simulated gun can be pulled while still locked: a gun-lock fault).
+    await waitFor('gun unlocked', (e) => e.event === 'control_phase' && e.phase === 'Idle' &&
+      events.indexOf(e) > events.indexOf(stopped));
     send('unplug');
+
     await waitFor('Available', (e) => e.event === 'status' && e.status === 'Available' &&
       events.indexOf(e) > events.findIndex((x) => x.event === 'unplugged'));
     // Let the last StatusNotification reach the CSMS, then compare both sides.
@@ -105,9 +110,12 @@ async function main() {
       `meterStart ${tx.meterStart} Wh, meterStop ${tx.meterStop} Wh, ` +
       `${tx.meterValues.length} MeterValues`);
     console.log(`  schema violations: ${violations.length}`);
+    const faults = events.filter((e) => e.event === 'fault' && e.code !== 0);
+    console.log(`  hardware faults: ${faults.length}${faults.length ? ' (' + faults.map((f) => f.name).join(', ') + ')' : ''}`);
     console.log(`  frames log: ${path.join(workDir, 'frames.jsonl')}`);
     ok = tx.status === 'ended' && tx.reason === 'Remote' && tx.meterStop >= tx.meterStart &&
-      tx.meterValues.length > 0 && violations.length === 0;
+      tx.meterValues.length > 0 && violations.length === 0 && faults.length === 0;
+
     if (!ok) console.log('DEMO FAILED: the session did not complete as expected');
     else console.log('Demo completed: boot, remote start, charging with meter values, remote stop.');
   } catch (err) {
