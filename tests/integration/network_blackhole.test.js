@@ -16,10 +16,14 @@ const kBlackholeMs = 10000;        // how long the network stays half-open
 const kDetectBoundMs = 2 * kPingIntervalS * 1000;  // the requirement: within two intervals
 const kDetectWaitMs = 30000;       // wait bound for the detection (reported, then asserted)
 const kDetectSlackMs = 500;       // event delivery: control tick, stdout, node event loop
-const kReconnectWaitMs = 90000;    // connect timeout + the backoff cap reached so far
+// The reconnect delay is drawn from [EvcReconnectMinS, ceiling], the ceiling doubling up to
+// EvcReconnectMaxS (120 s by default); capped at 30 s here, the backoff has its own test.
+const kReconnectMaxS = 30;
+const kReconnectWaitMs = 90000;    // connect timeout + the capped delay + slack
 const kConfig = [
   `WebSocketPingInterval=${kPingIntervalS}`, 'MeterValueSampleInterval=1',
   'TransactionMessageRetryInterval=1', 'TransactionMessageAttempts=3',
+  `EvcReconnectMaxS=${kReconnectMaxS}`,
 ];
 
 scenario('half-open network during a session: ping timeout, session stopped offline, queue delivered once in order',

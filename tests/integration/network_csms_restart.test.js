@@ -11,10 +11,15 @@ const {scenario, ev, delay, checkTransactionCalls} = require('./harness');
 const kId = 'CP-NET-RESTART-1';
 const kIdTag = 'NET-RS-TAG-1';
 const kDownMs = 30000;            // the CSMS is away this long
-const kReconnectWaitMs = 90000;   // backoff ceiling reached after a 30 s outage (<= 64 s) + slack
+// The reconnect delay is drawn from [EvcReconnectMinS, ceiling]; the ceiling doubles per attempt
+// up to EvcReconnectMaxS (120 s by default: a wait at tUp could then last up to 120 s, longer than
+// this test is about). Capped at 30 s here; network_backoff.test.js covers the backoff itself.
+const kReconnectMaxS = 30;
+const kReconnectWaitMs = 90000;   // the capped delay + connect + slack
 const kConfig = [
   'WebSocketPingInterval=2', 'MeterValueSampleInterval=1',
   'TransactionMessageRetryInterval=1', 'TransactionMessageAttempts=3',
+  `EvcReconnectMaxS=${kReconnectMaxS}`,
 ];
 
 scenario('CSMS killed mid-session and restarted 30 s later: every transaction message once, in order',

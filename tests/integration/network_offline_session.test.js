@@ -11,10 +11,14 @@ const assert = require('node:assert/strict');
 const {scenario, ev, delay, checkTransactionCalls} = require('./harness');
 
 const kChargeMs = 5000;           // charging while offline
-const kReconnectWaitMs = 90000;   // the backoff ceiling reached by then (<= 64 s) + slack
+// The reconnect delay is drawn from [EvcReconnectMinS, ceiling], the ceiling doubling up to
+// EvcReconnectMaxS (120 s by default); capped at 30 s here, the backoff has its own test.
+const kReconnectMaxS = 30;
+const kReconnectWaitMs = 90000;   // the capped delay + connect + slack
 const kConfig = [
   'WebSocketPingInterval=2', 'MeterValueSampleInterval=1',
   'TransactionMessageRetryInterval=1', 'TransactionMessageAttempts=3',
+  `EvcReconnectMaxS=${kReconnectMaxS}`,
   'AllowOfflineTxForUnknownId=true',
 ];
 
