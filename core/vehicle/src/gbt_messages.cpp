@@ -20,30 +20,6 @@ constexpr uint16_t kMaxSocPermille = 1000;
 constexpr uint16_t kCellVoltageMask = 0x0FFF;
 constexpr uint32_t kMaxCycles = 0xFFFFFF;
 
-constexpr MessageSpec kSpecs[] = {
-    {Msg::kChm, "CHM", 0x2600, 6, 3, 3, kPeriodChmMs, Direction::kChargerToBms},
-    {Msg::kBhm, "BHM", 0x2700, 6, 2, 2, kPeriodBhmMs, Direction::kBmsToCharger},
-    {Msg::kCrm, "CRM", 0x0100, 6, 8, 8, kPeriodCrmMs, Direction::kChargerToBms},
-    {Msg::kBrm, "BRM", 0x0200, 7, 8, 49, kPeriodBrmMs, Direction::kBmsToCharger},
-    {Msg::kBcp, "BCP", 0x0600, 7, 13, 13, kPeriodBcpMs, Direction::kBmsToCharger},
-    {Msg::kCts, "CTS", 0x0700, 6, 7, 7, kPeriodCtsMs, Direction::kChargerToBms},
-    {Msg::kCml, "CML", 0x0800, 6, 6, 8, kPeriodCmlMs, Direction::kChargerToBms},
-    {Msg::kBro, "BRO", 0x0900, 4, 1, 1, kPeriodBroMs, Direction::kBmsToCharger},
-    {Msg::kCro, "CRO", 0x0A00, 4, 1, 1, kPeriodCroMs, Direction::kChargerToBms},
-    {Msg::kBcl, "BCL", 0x1000, 6, 5, 5, kPeriodBclMs, Direction::kBmsToCharger},
-    {Msg::kBcs, "BCS", 0x1100, 7, 9, 9, kPeriodBcsMs, Direction::kBmsToCharger},
-    {Msg::kCcs, "CCS", 0x1200, 6, 6, 8, kPeriodCcsMs, Direction::kChargerToBms},
-    {Msg::kBsm, "BSM", 0x1300, 6, 7, 7, kPeriodBsmMs, Direction::kBmsToCharger},
-    {Msg::kBst, "BST", 0x1900, 4, 4, 4, kPeriodBstMs, Direction::kBmsToCharger},
-    {Msg::kCst, "CST", 0x1A00, 4, 4, 4, kPeriodCstMs, Direction::kChargerToBms},
-    {Msg::kBsd, "BSD", 0x1C00, 6, 7, 7, kPeriodBsdMs, Direction::kBmsToCharger},
-    {Msg::kCsd, "CSD", 0x1D00, 6, 8, 8, kPeriodCsdMs, Direction::kChargerToBms},
-    {Msg::kBem, "BEM", 0x1E00, 2, 4, 4, kPeriodBemMs, Direction::kBmsToCharger},
-    {Msg::kCem, "CEM", 0x1F00, 2, 4, 4, kPeriodCemMs, Direction::kChargerToBms},
-};
-static_assert(sizeof(kSpecs) / sizeof(kSpecs[0]) == static_cast<size_t>(Msg::kCount),
-              "one spec per message");
-
 // Where each 2-bit flag field sits: byte, bit shift. Index = bit number in Flags.
 struct FlagField {
   uint8_t byte;
@@ -56,10 +32,10 @@ constexpr FlagField kCstFields[] = {{0, 0}, {0, 2}, {0, 4}, {0, 6}, {1, 0}, {1, 
 constexpr FlagField kBemFields[] = {{0, 0}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 2}, {3, 0}};
 constexpr FlagField kCemFields[] = {{0, 0}, {1, 0}, {1, 2}, {2, 0}, {2, 2}, {2, 4}, {3, 0}};
 
-uint8_t OwnAddress(Direction d) {
+constexpr uint8_t OwnAddress(Direction d) {
   return d == Direction::kChargerToBms ? kChargerAddress : kBmsAddress;
 }
-uint8_t PeerAddress(Direction d) {
+constexpr uint8_t PeerAddress(Direction d) {
   return d == Direction::kChargerToBms ? kBmsAddress : kChargerAddress;
 }
 
@@ -83,10 +59,10 @@ void Put32(Pdu& p, size_t at, uint32_t v) {
     p.data[at + i] = static_cast<uint8_t>((v >> (8 * i)) & 0xFF);
   }
 }
-uint16_t Get16(const Pdu& p, size_t at) {
+uint16_t Get16(const PduView& p, size_t at) {
   return static_cast<uint16_t>(p.data[at] | (p.data[at + 1] << 8));
 }
-uint32_t Get32(const Pdu& p, size_t at) {
+uint32_t Get32(const PduView& p, size_t at) {
   uint32_t v = 0;
   for (size_t i = 0; i < 4; ++i) {
     v |= static_cast<uint32_t>(p.data[at + i]) << (8 * i);
@@ -158,18 +134,22 @@ void Decoded(DecodeStats* s) {
   }
 }
 
-// PGN, addresses, length.
-Status Check(const Pdu& p, Msg m, DecodeStats* s) {
-  const MessageSpec& spec = Spec(m);
+// PGN, addresses, length. One instance per message, so every expected value is a constant.
+template <Msg M>
+Status Check(const PduView& p, DecodeStats* s) {
+  constexpr const MessageSpec& spec = kMessageSpecs[static_cast<size_t>(M)];
+  constexpr uint8_t kSource = OwnAddress(spec.direction);
+  constexpr uint8_t kDestination = PeerAddress(spec.direction);
+  constexpr uint8_t kMaxLength =
+      spec.length > can::kMaxDataLength ? spec.length : can::kMaxDataLength;
   if (p.pgn != spec.pgn) {
     return Fail(s, &DecodeStats::wrong_pgn, Errc::kInvalidArgument);
   }
-  if (p.source != OwnAddress(spec.direction) ||
-      (p.destination != PeerAddress(spec.direction) && p.destination != j1939::kGlobalAddress)) {
+  if (p.source != kSource ||
+      (p.destination != kDestination && p.destination != j1939::kGlobalAddress)) {
     return Fail(s, &DecodeStats::wrong_address, Errc::kInvalidArgument);
   }
-  const uint8_t max_len = spec.length > can::kMaxDataLength ? spec.length : can::kMaxDataLength;
-  if (p.length < spec.min_length || p.length > max_len) {
+  if (p.length < spec.min_length || p.length > kMaxLength) {
     return Fail(s, &DecodeStats::wrong_length, Errc::kInvalidArgument);
   }
   return OkStatus();
@@ -179,7 +159,7 @@ void EncodeVersion(Pdu& p, size_t at, const Version& v) {
   p.data[at] = v.minor;
   Put16(p, at + 1, v.major);
 }
-Version DecodeVersion(const Pdu& p, size_t at) {
+Version DecodeVersion(const PduView& p, size_t at) {
   Version v;
   v.minor = p.data[at];
   v.major = Get16(p, at + 1);
@@ -207,9 +187,9 @@ Result<Pdu> EncodeFlags(Msg m, const FlagField (&fields)[N], const Flags& f) {
   return p;
 }
 
-template <size_t N>
-Result<Flags> DecodeFlags(const Pdu& p, Msg m, const FlagField (&fields)[N], DecodeStats* s) {
-  EVC_TRY(Check(p, m, s));
+template <Msg M, size_t N>
+Result<Flags> DecodeFlags(const PduView& p, const FlagField (&fields)[N], DecodeStats* s) {
+  EVC_TRY(Check<M>(p, s));
   Flags f;
   for (size_t i = 0; i < N; ++i) {
     const auto v = static_cast<Status2>((p.data[fields[i].byte] >> fields[i].shift) & 0x3);
@@ -239,20 +219,17 @@ uint8_t ToBcd(unsigned v) {
   return static_cast<uint8_t>(((v / 10) << 4) | (v % 10));
 }
 
+Pdu CopyOf(const PduView& v) {
+  Pdu p;
+  p.pgn = v.pgn;
+  p.source = v.source;
+  p.destination = v.destination;
+  p.length = v.length;
+  memcpy(p.data, v.data, v.length);
+  return p;
+}
+
 }  // namespace
-
-const MessageSpec& Spec(Msg m) {
-  return kSpecs[static_cast<size_t>(m)];
-}
-
-const MessageSpec* FindSpec(uint32_t pgn) {
-  for (const auto& s : kSpecs) {
-    if (s.pgn == pgn) {
-      return &s;
-    }
-  }
-  return nullptr;
-}
 
 bool Bsm::AnyFault() const {
   auto bad = [](Status2 v) { return v == Status2::kSet || v == Status2::kUnreliable; };
@@ -260,31 +237,41 @@ bool Bsm::AnyFault() const {
          bad(insulation) || bad(output_connector);
 }
 
-Result<Pdu> PduFromFrame(const can::Frame& frame) {
+Result<PduView> ViewFrame(const can::Frame& frame) {
   j1939::Id id;
   if (!j1939::ParseId(frame, &id)) {
     return Errc::kInvalidArgument;
   }
-  Pdu p;
-  p.pgn = id.pgn;
-  p.source = id.source;
-  p.destination = id.destination;
-  p.length = frame.dlc;
-  memcpy(p.data, frame.data, frame.dlc);
-  return p;
+  return ViewFrame(id, frame);
 }
 
-Result<Pdu> PduFromTp(const j1939::TpMessage& msg) {
+Result<PduView> ViewTp(const j1939::TpMessage& msg) {
   if (msg.size > kMaxPayload) {
     return Errc::kOutOfRange;
   }
-  Pdu p;
-  p.pgn = msg.pgn;
-  p.source = msg.source;
-  p.destination = msg.destination;
-  p.length = static_cast<uint8_t>(msg.size);
-  memcpy(p.data, msg.data, msg.size);
-  return p;
+  PduView v;
+  v.pgn = msg.pgn;
+  v.source = msg.source;
+  v.destination = msg.destination;
+  v.length = static_cast<uint8_t>(msg.size);
+  v.data = msg.data;
+  return v;
+}
+
+Result<Pdu> PduFromFrame(const can::Frame& frame) {
+  const Result<PduView> v = ViewFrame(frame);
+  if (!v.ok()) {
+    return v.status();
+  }
+  return CopyOf(*v);
+}
+
+Result<Pdu> PduFromTp(const j1939::TpMessage& msg) {
+  const Result<PduView> v = ViewTp(msg);
+  if (!v.ok()) {
+    return v.status();
+  }
+  return CopyOf(*v);
 }
 
 Status SendPdu(const Pdu& pdu, uint8_t priority, can::CanBus& bus, j1939::Transport& tp,
@@ -533,16 +520,16 @@ Result<Pdu> EncodeCsd(const Csd& m) {
 
 // ---- decoders ---------------------------------------------------------------------------------
 
-Result<Chm> DecodeChm(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kChm, s));
+Result<Chm> DecodeChm(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kChm>(p, s));
   Chm m;
   m.version = DecodeVersion(p, 0);
   Decoded(s);
   return m;
 }
 
-Result<Bhm> DecodeBhm(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBhm, s));
+Result<Bhm> DecodeBhm(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBhm>(p, s));
   const uint16_t v = Get16(p, 0);
   if (v > kMaxVoltageRaw) {
     return OutOfRange(s);
@@ -553,8 +540,8 @@ Result<Bhm> DecodeBhm(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Crm> DecodeCrm(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kCrm, s));
+Result<Crm> DecodeCrm(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kCrm>(p, s));
   if (p.data[0] != kReady && p.data[0] != kNotReady) {
     return OutOfRange(s);
   }
@@ -566,8 +553,8 @@ Result<Crm> DecodeCrm(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Brm> DecodeBrm(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBrm, s));
+Result<Brm> DecodeBrm(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBrm>(p, s));
   const uint8_t type = p.data[3];
   const uint16_t cap = Get16(p, 4);
   const uint16_t volt = Get16(p, 6);
@@ -606,8 +593,8 @@ Result<Brm> DecodeBrm(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Bcp> DecodeBcp(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBcp, s));
+Result<Bcp> DecodeBcp(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBcp>(p, s));
   const uint16_t cell = Get16(p, 0), cur = Get16(p, 2), energy = Get16(p, 4);
   const uint16_t vmax = Get16(p, 6), soc = Get16(p, 9), vnow = Get16(p, 11);
   const uint8_t temp = p.data[8];
@@ -628,8 +615,8 @@ Result<Bcp> DecodeBcp(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Cts> DecodeCts(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kCts, s));
+Result<Cts> DecodeCts(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kCts>(p, s));
   Cts m;
   bool all_fill = true;
   for (size_t i = 0; i < 7; ++i) {
@@ -659,8 +646,8 @@ Result<Cts> DecodeCts(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Cml> DecodeCml(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kCml, s));
+Result<Cml> DecodeCml(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kCml>(p, s));
   const uint16_t vmax = Get16(p, 0), vmin = Get16(p, 2), imax = Get16(p, 4);
   // The 2011 edition has no minimum current: 6 bytes mean "0 A".
   const uint16_t imin = p.length >= 8 ? Get16(p, 6) : kCurrentOffsetRaw;
@@ -677,8 +664,8 @@ Result<Cml> DecodeCml(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Bro> DecodeBro(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBro, s));
+Result<Bro> DecodeBro(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBro>(p, s));
   if (p.data[0] != kReady && p.data[0] != kNotReady) {
     return OutOfRange(s);
   }
@@ -688,8 +675,8 @@ Result<Bro> DecodeBro(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Cro> DecodeCro(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kCro, s));
+Result<Cro> DecodeCro(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kCro>(p, s));
   if (p.data[0] != kReady && p.data[0] != kNotReady) {
     return OutOfRange(s);
   }
@@ -699,8 +686,8 @@ Result<Cro> DecodeCro(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Bcl> DecodeBcl(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBcl, s));
+Result<Bcl> DecodeBcl(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBcl>(p, s));
   const uint16_t v = Get16(p, 0), i = Get16(p, 2);
   const uint8_t mode = p.data[4];
   if (v > kMaxVoltageRaw || i > kCurrentOffsetRaw ||
@@ -716,8 +703,8 @@ Result<Bcl> DecodeBcl(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Bcs> DecodeBcs(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBcs, s));
+Result<Bcs> DecodeBcs(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBcs>(p, s));
   const uint16_t v = Get16(p, 0), i = Get16(p, 2), cell = Get16(p, 4), t = Get16(p, 7);
   const uint8_t soc = p.data[6];
   if (v > kMaxVoltageRaw || i > kCurrentOffsetRaw || (cell & kCellVoltageMask) > kMaxCellRaw ||
@@ -735,8 +722,8 @@ Result<Bcs> DecodeBcs(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Ccs> DecodeCcs(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kCcs, s));
+Result<Ccs> DecodeCcs(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kCcs>(p, s));
   const uint16_t v = Get16(p, 0), i = Get16(p, 2), t = Get16(p, 4);
   if (v > kMaxVoltageRaw || i > kCurrentOffsetRaw || t > kMaxMinutes) {
     return OutOfRange(s);
@@ -756,8 +743,8 @@ Result<Ccs> DecodeCcs(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Bsm> DecodeBsm(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBsm, s));
+Result<Bsm> DecodeBsm(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBsm>(p, s));
   if (!TemperatureRawOk(p.data[1]) || !TemperatureRawOk(p.data[3])) {
     return OutOfRange(s);
   }
@@ -783,21 +770,21 @@ Result<Bsm> DecodeBsm(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Flags> DecodeBst(const Pdu& p, DecodeStats* s) {
-  return DecodeFlags(p, Msg::kBst, kBstFields, s);
+Result<Flags> DecodeBst(const PduView& p, DecodeStats* s) {
+  return DecodeFlags<Msg::kBst>(p, kBstFields, s);
 }
-Result<Flags> DecodeCst(const Pdu& p, DecodeStats* s) {
-  return DecodeFlags(p, Msg::kCst, kCstFields, s);
+Result<Flags> DecodeCst(const PduView& p, DecodeStats* s) {
+  return DecodeFlags<Msg::kCst>(p, kCstFields, s);
 }
-Result<Flags> DecodeBem(const Pdu& p, DecodeStats* s) {
-  return DecodeFlags(p, Msg::kBem, kBemFields, s);
+Result<Flags> DecodeBem(const PduView& p, DecodeStats* s) {
+  return DecodeFlags<Msg::kBem>(p, kBemFields, s);
 }
-Result<Flags> DecodeCem(const Pdu& p, DecodeStats* s) {
-  return DecodeFlags(p, Msg::kCem, kCemFields, s);
+Result<Flags> DecodeCem(const PduView& p, DecodeStats* s) {
+  return DecodeFlags<Msg::kCem>(p, kCemFields, s);
 }
 
-Result<Bsd> DecodeBsd(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kBsd, s));
+Result<Bsd> DecodeBsd(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kBsd>(p, s));
   const uint16_t vmin = Get16(p, 1), vmax = Get16(p, 3);
   if (p.data[0] > kMaxSocPercent || vmin > kMaxCellRaw || vmax > kMaxCellRaw ||
       !TemperatureRawOk(p.data[5]) || !TemperatureRawOk(p.data[6])) {
@@ -813,8 +800,8 @@ Result<Bsd> DecodeBsd(const Pdu& p, DecodeStats* s) {
   return m;
 }
 
-Result<Csd> DecodeCsd(const Pdu& p, DecodeStats* s) {
-  EVC_TRY(Check(p, Msg::kCsd, s));
+Result<Csd> DecodeCsd(const PduView& p, DecodeStats* s) {
+  EVC_TRY(Check<Msg::kCsd>(p, s));
   const uint16_t t = Get16(p, 0), e = Get16(p, 2);
   if (t > kMaxMinutes || e > kMaxTenthsRaw) {
     return OutOfRange(s);

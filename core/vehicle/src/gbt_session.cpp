@@ -167,25 +167,34 @@ void GbtSession::OnFrame(const can::Frame& frame, uint64_t now_ms) {
     ++counters_.out_of_phase;
     return;
   }
-  Result<gbt::Pdu> pdu = Errc::kInvalidArgument;
-  switch (tp_.OnFrame(frame, now_ms)) {
-    case j1939::TpRx::kConsumed:
-      return;
-    case j1939::TpRx::kMessage:
-      pdu = gbt::PduFromTp(tp_.received());
-      break;
-    case j1939::TpRx::kNotTransport:
-      pdu = gbt::PduFromFrame(frame);
-      break;
-  }
-  if (!pdu.ok()) {
-    ++counters_.ignored;  // not J1939, or a long message we do not decode (BMV/BMT)
+  // The id is parsed once, for the transport and for us; the message is decoded where it lies,
+  // in the frame or in the transport's buffer.
+  j1939::Id id;
+  if (!j1939::ParseId(frame, &id)) {
+    ++counters_.ignored;  // not a J1939 data frame
     return;
   }
-  HandlePdu(*pdu, now_ms);
+  gbt::PduView pdu;
+  switch (tp_.OnFrame(id, frame, now_ms)) {
+    case j1939::TpRx::kConsumed:
+      return;
+    case j1939::TpRx::kMessage: {
+      const Result<gbt::PduView> long_pdu = gbt::ViewTp(tp_.received());
+      if (!long_pdu.ok()) {
+        ++counters_.ignored;  // a long message we do not decode (BMV/BMT)
+        return;
+      }
+      pdu = *long_pdu;
+      break;
+    }
+    case j1939::TpRx::kNotTransport:
+      pdu = gbt::ViewFrame(id, frame);
+      break;
+  }
+  HandlePdu(pdu, now_ms);
 }
 
-void GbtSession::HandlePdu(const gbt::Pdu& p, uint64_t now_ms) {
+void GbtSession::HandlePdu(const gbt::PduView& p, uint64_t now_ms) {
   const gbt::MessageSpec* spec = gbt::FindSpec(p.pgn);
   if (spec == nullptr || spec->direction != gbt::Direction::kBmsToCharger) {
     ++counters_.ignored;

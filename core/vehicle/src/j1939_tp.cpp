@@ -7,7 +7,8 @@
 namespace evc::vehicle::j1939 {
 namespace {
 
-constexpr uint32_t kPduFormatLimit = 240;  // PF below: PDU1 (destination-specific)
+constexpr uint32_t kPfTpCm = (kPgnTpCm >> 8) & 0xFF;
+constexpr uint32_t kPfTpDt = (kPgnTpDt >> 8) & 0xFF;
 constexpr uint8_t kCmLength = 8;
 constexpr uint8_t kDtLength = 8;
 constexpr uint8_t kPad = 0xFF;
@@ -49,31 +50,6 @@ uint32_t MakeId(uint8_t priority, uint32_t pgn, uint8_t source, uint8_t destinat
   return id;
 }
 
-bool ParseId(const can::Frame& frame, Id* out) {
-  if (!frame.extended || frame.remote || !frame.Valid()) {
-    return false;
-  }
-  const uint32_t id = frame.id;
-  if ((id >> 25) & 0x1) {  // EDP: reserved in J1939, always 0
-    return false;
-  }
-  Id r;
-  r.priority = static_cast<uint8_t>((id >> 26) & 0x7);
-  r.source = static_cast<uint8_t>(id & 0xFF);
-  const uint32_t dp = (id >> 24) & 0x1;
-  const uint32_t pf = (id >> 16) & 0xFF;
-  const uint32_t ps = (id >> 8) & 0xFF;
-  if (pf < kPduFormatLimit) {
-    r.pgn = (dp << 16) | (pf << 8);
-    r.destination = static_cast<uint8_t>(ps);
-  } else {
-    r.pgn = (dp << 16) | (pf << 8) | ps;
-    r.destination = kGlobalAddress;
-  }
-  *out = r;
-  return true;
-}
-
 can::Frame MakeFrame(uint8_t priority, uint32_t pgn, uint8_t source, uint8_t destination,
                      const uint8_t* data, uint8_t len) {
   return can::Frame::Extended(MakeId(priority, pgn, source, destination), data, len);
@@ -82,8 +58,21 @@ can::Frame MakeFrame(uint8_t priority, uint32_t pgn, uint8_t source, uint8_t des
 // ---- receive ----------------------------------------------------------------------------------
 
 TpRx Transport::OnFrame(const can::Frame& frame, uint64_t now_ms) {
+  // Most frames are not TP: one look at the PDU format settles it before the id is parsed (a
+  // TP PGN needs PF 0xEC or 0xEB; ParseId and the PGN compare below still decide for those).
+  const uint32_t pf = (frame.id >> 16) & 0xFF;
+  if (!frame.extended || (pf != kPfTpCm && pf != kPfTpDt)) {
+    return TpRx::kNotTransport;
+  }
   Id id;
-  if (!ParseId(frame, &id) || (id.pgn != kPgnTpCm && id.pgn != kPgnTpDt)) {
+  if (!ParseId(frame, &id)) {
+    return TpRx::kNotTransport;
+  }
+  return OnFrame(id, frame, now_ms);
+}
+
+TpRx Transport::OnFrame(const Id& id, const can::Frame& frame, uint64_t now_ms) {
+  if (id.pgn != kPgnTpCm && id.pgn != kPgnTpDt) {
     return TpRx::kNotTransport;
   }
   if (id.destination != own_ && id.destination != kGlobalAddress) {
@@ -242,7 +231,11 @@ TpRx Transport::AcceptPacket(RxSession& s, const can::Frame& frame, bool broadca
     ++counters_.wrong_size;
     return TpRx::kConsumed;
   }
-  memcpy(&s.data[offset], &frame.data[1], take);
+  // The whole packet: the session's buffer ends on a packet boundary, and a frame always has 8
+  // data bytes (those past its DLC are never read as message bytes: only s.size bytes go out).
+  static_assert(sizeof(frame.data) == 1 + kTpBytesPerPacket, "a TP.DT packet fills a frame");
+  static_assert(sizeof(s.data) % kTpBytesPerPacket == 0, "whole packets");
+  memcpy(&s.data[offset], &frame.data[1], kTpBytesPerPacket);
   s.next_seq = static_cast<uint8_t>(seq + 1);
   s.deadline_ms = now_ms + kTpT1Ms;
   if (seq == s.packets) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "evc/testing/fake_can_bus.hpp"
@@ -68,6 +69,42 @@ TEST(GbtSpec, MatchesTheReferenceTable) {
   EXPECT_EQ(FindSpec(kPgnBmv), nullptr);
 }
 
+// What FindSpec answered when it searched the table entry by entry.
+const MessageSpec* LinearFindSpec(uint32_t pgn) {
+  for (size_t i = 0; i < static_cast<size_t>(Msg::kCount); ++i) {
+    if (Spec(static_cast<Msg>(i)).pgn == pgn) {
+      return &Spec(static_cast<Msg>(i));
+    }
+  }
+  return nullptr;
+}
+
+TEST(GbtSpec, PduFormatIndexFindsExactlyWhatALinearSearchFinds) {
+  static_assert(FindSpec(0x1000) == &Spec(Msg::kBcl), "the index is usable at compile time");
+  size_t found = 0;
+  for (uint32_t pf = 0; pf < 256; ++pf) {
+    // The GB/T form (DP 0, low byte 0) and the PGNs that share its PF but are not GB/T ones:
+    // a PDU2 group extension / low byte, the data page bit, bits beyond the 18-bit PGN.
+    const uint32_t pgns[] = {pf << 8,
+                             (pf << 8) | 0x01,
+                             (pf << 8) | 0xFF,
+                             (1u << 16) | (pf << 8),
+                             (2u << 16) | (pf << 8),
+                             (1u << 24) | (pf << 8)};
+    for (uint32_t pgn : pgns) {
+      EXPECT_EQ(FindSpec(pgn), LinearFindSpec(pgn)) << std::hex << pgn;
+      if (FindSpec(pgn) != nullptr) {
+        ++found;
+        EXPECT_EQ(FindSpec(pgn)->pgn, pgn);
+      }
+    }
+  }
+  EXPECT_EQ(found, static_cast<size_t>(Msg::kCount));  // each message once, by its own PGN
+  EXPECT_EQ(FindSpec(j1939::kPgnTpCm), nullptr);
+  EXPECT_EQ(FindSpec(j1939::kPgnTpDt), nullptr);
+  EXPECT_EQ(FindSpec(0xFFFFFFFF), nullptr);
+}
+
 // ---- checks every decoder makes ---------------------------------------------------------------
 
 struct Case {
@@ -77,7 +114,7 @@ struct Case {
 };
 
 template <typename T>
-std::function<Status(const Pdu&, DecodeStats*)> Wrap(Result<T> (*f)(const Pdu&, DecodeStats*)) {
+std::function<Status(const Pdu&, DecodeStats*)> Wrap(Result<T> (*f)(const PduView&, DecodeStats*)) {
   return [f](const Pdu& p, DecodeStats* s) { return f(p, s).status(); };
 }
 
@@ -576,6 +613,178 @@ TEST(GbtFraming, FramesAndTransportMessagesBecomePdus) {
   EXPECT_EQ(from_tp.length, 13);
   tp.size = kMaxPayload + 1;
   EXPECT_EQ(PduFromTp(tp).status(), Status(Errc::kOutOfRange));
+}
+
+// Decodes a message, then encodes it again: equal results mean equal decoded values.
+using Reencoder = std::function<Result<Pdu>(const PduView&, DecodeStats*)>;
+template <typename T, typename Arg>
+Reencoder Reencode(Result<T> (*decode)(const PduView&, DecodeStats*),
+                   Result<Pdu> (*encode)(const Arg&)) {
+  return [decode, encode](const PduView& p, DecodeStats* s) -> Result<Pdu> {
+    const Result<T> m = decode(p, s);
+    if (!m.ok()) {
+      return m.status();
+    }
+    return encode(*m);
+  };
+}
+
+struct ViewCase {
+  Msg msg;
+  Reencoder run;
+};
+std::vector<ViewCase> ViewCases() {
+  return {{Msg::kChm, Reencode(DecodeChm, EncodeChm)}, {Msg::kBhm, Reencode(DecodeBhm, EncodeBhm)},
+          {Msg::kCrm, Reencode(DecodeCrm, EncodeCrm)}, {Msg::kBrm, Reencode(DecodeBrm, EncodeBrm)},
+          {Msg::kBcp, Reencode(DecodeBcp, EncodeBcp)}, {Msg::kCts, Reencode(DecodeCts, EncodeCts)},
+          {Msg::kCml, Reencode(DecodeCml, EncodeCml)}, {Msg::kBro, Reencode(DecodeBro, EncodeBro)},
+          {Msg::kCro, Reencode(DecodeCro, EncodeCro)}, {Msg::kBcl, Reencode(DecodeBcl, EncodeBcl)},
+          {Msg::kBcs, Reencode(DecodeBcs, EncodeBcs)}, {Msg::kCcs, Reencode(DecodeCcs, EncodeCcs)},
+          {Msg::kBsm, Reencode(DecodeBsm, EncodeBsm)}, {Msg::kBst, Reencode(DecodeBst, EncodeBst)},
+          {Msg::kCst, Reencode(DecodeCst, EncodeCst)}, {Msg::kBsd, Reencode(DecodeBsd, EncodeBsd)},
+          {Msg::kCsd, Reencode(DecodeCsd, EncodeCsd)}, {Msg::kBem, Reencode(DecodeBem, EncodeBem)},
+          {Msg::kCem, Reencode(DecodeCem, EncodeCem)}};
+}
+
+bool SameStats(const DecodeStats& a, const DecodeStats& b) {
+  return a.decoded == b.decoded && a.wrong_pgn == b.wrong_pgn &&
+         a.wrong_address == b.wrong_address && a.wrong_length == b.wrong_length &&
+         a.out_of_range == b.out_of_range;
+}
+
+// One frame decoded in place (ViewFrame) and through a zeroed copy (PduFromFrame): the same
+// status, the same counters, the same decoded values.
+void ExpectViewDecodesLikeCopy(const ViewCase& c, const can::Frame& f, const char* what) {
+  SCOPED_TRACE(std::string(Spec(c.msg).name) + " " + what);
+  const Result<PduView> view = ViewFrame(f);
+  const Result<Pdu> copy = PduFromFrame(f);
+  ASSERT_EQ(view.status(), copy.status());
+  if (!copy.ok()) {
+    return;
+  }
+  EXPECT_EQ(view->pgn, copy->pgn);
+  EXPECT_EQ(view->source, copy->source);
+  EXPECT_EQ(view->destination, copy->destination);
+  EXPECT_EQ(view->length, copy->length);
+  EXPECT_EQ(view->data, f.data);  // in place: no copy
+  DecodeStats sv, sc;
+  const Result<Pdu> from_view = c.run(*view, &sv);
+  const Result<Pdu> from_copy = c.run(*copy, &sc);
+  EXPECT_EQ(from_view.status(), from_copy.status());
+  EXPECT_TRUE(SameStats(sv, sc));
+  EXPECT_EQ(sv.decoded + sv.Errors(), 1u);  // every frame counted once
+  if (from_view.ok() && from_copy.ok()) {
+    EXPECT_EQ(from_view->length, from_copy->length);
+    EXPECT_EQ(memcmp(from_view->data, from_copy->data, from_copy->length), 0);
+  }
+}
+
+TEST(GbtFraming, FramesDecodedInPlaceGiveWhatTheCopyGave) {
+  std::vector<Pdu> valid;
+  for (const auto& c : AllCases()) {
+    valid.push_back(c.valid);
+  }
+  const auto cases = ViewCases();
+  ASSERT_EQ(cases.size(), valid.size());
+  size_t single_frame = 0;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const ViewCase& c = cases[k];
+    const MessageSpec& spec = Spec(c.msg);
+    if (spec.min_length > can::kMaxDataLength) {
+      continue;  // BCP, BCS: never a single frame (the length check rejects them, tested below)
+    }
+    ++single_frame;
+    const Pdu& p = valid[k];
+    const uint8_t dlc = p.length < can::kMaxDataLength ? p.length : can::kMaxDataLength;
+    auto frame = [&](uint8_t len) {
+      return j1939::MakeFrame(spec.priority, p.pgn, p.source, p.destination, p.data, len);
+    };
+    ExpectViewDecodesLikeCopy(c, frame(dlc), "as sent");
+    can::Frame padded = frame(dlc);
+    for (uint8_t i = dlc; i < can::kMaxDataLength; ++i) {
+      padded.data[i] = 0xFF;
+    }
+    padded.dlc = can::kMaxDataLength;
+    ExpectViewDecodesLikeCopy(c, padded, "padded");
+    for (uint8_t len = 0; len < spec.min_length; ++len) {
+      ExpectViewDecodesLikeCopy(c, frame(len), "truncated");
+    }
+    // Every byte corrupted in turn, to values in and out of range.
+    for (uint8_t i = 0; i < dlc; ++i) {
+      for (uint8_t v : {0x00, 0x0F, 0x55, 0x9A, 0xF0, 0xFF}) {
+        can::Frame bad = frame(dlc);
+        bad.data[i] = v;
+        ExpectViewDecodesLikeCopy(c, bad, "corrupt");
+      }
+    }
+    ExpectViewDecodesLikeCopy(
+        c, j1939::MakeFrame(spec.priority, p.pgn, p.destination, p.source, p.data, dlc),
+        "wrong direction");
+    ExpectViewDecodesLikeCopy(
+        c, j1939::MakeFrame(spec.priority, p.pgn, p.source, 0x10, p.data, dlc), "third node");
+    ExpectViewDecodesLikeCopy(
+        c, j1939::MakeFrame(spec.priority, p.pgn, p.source, j1939::kGlobalAddress, p.data, dlc),
+        "broadcast");
+    const uint32_t other = c.msg == Msg::kBcl ? Spec(Msg::kBsm).pgn : Spec(Msg::kBcl).pgn;
+    ExpectViewDecodesLikeCopy(
+        c, j1939::MakeFrame(spec.priority, other, p.source, p.destination, p.data, dlc),
+        "another PGN");
+    // Frames that are no J1939 data frames at all: both refuse them.
+    can::Frame remote = frame(dlc);
+    remote.remote = true;
+    ExpectViewDecodesLikeCopy(c, remote, "remote");
+    can::Frame edp = frame(dlc);
+    edp.id |= 1u << 25;
+    ExpectViewDecodesLikeCopy(c, edp, "EDP set");
+    can::Frame standard = frame(dlc);
+    standard.extended = false;
+    standard.id &= can::kMaxStandardId;
+    ExpectViewDecodesLikeCopy(c, standard, "standard id");
+    can::Frame bad_dlc = frame(dlc);
+    bad_dlc.dlc = can::kMaxDataLength + 1;
+    ExpectViewDecodesLikeCopy(c, bad_dlc, "DLC 9");
+  }
+  EXPECT_EQ(single_frame, static_cast<size_t>(Msg::kCount) - 2);
+  // A multi-packet message squeezed into one frame is too short for its decoder, either way.
+  const Pdu bcs = *EncodeBcs(Bcs{});
+  ExpectViewDecodesLikeCopy(
+      cases[static_cast<size_t>(Msg::kBcs)],
+      j1939::MakeFrame(Spec(Msg::kBcs).priority, bcs.pgn, bcs.source, bcs.destination, bcs.data, 8),
+      "BCS in one frame");
+}
+
+TEST(GbtFraming, TransportMessagesViewedInPlaceGiveWhatTheCopyGave) {
+  const Brm brm;
+  const Pdu encoded = *EncodeBrm(brm);
+  j1939::TpMessage tp;
+  tp.pgn = encoded.pgn;
+  tp.source = encoded.source;
+  tp.destination = encoded.destination;
+  memcpy(tp.data, encoded.data, encoded.length);
+  for (uint16_t size = 0; size <= kMaxPayload + 2; ++size) {
+    SCOPED_TRACE(size);
+    tp.size = size;
+    const Result<PduView> view = ViewTp(tp);
+    const Result<Pdu> copy = PduFromTp(tp);
+    ASSERT_EQ(view.status(), copy.status());
+    if (size > kMaxPayload) {
+      EXPECT_EQ(view.status(), Status(Errc::kOutOfRange));
+      continue;
+    }
+    EXPECT_EQ(view->data, tp.data);
+    EXPECT_EQ(view->length, size);
+    DecodeStats sv, sc;
+    const Result<Brm> a = DecodeBrm(*view, &sv);
+    const Result<Brm> b = DecodeBrm(*copy, &sc);
+    EXPECT_EQ(a.status(), b.status());
+    EXPECT_TRUE(SameStats(sv, sc));
+    if (a.ok() && b.ok()) {
+      EXPECT_EQ(a->length, b->length);
+      EXPECT_EQ(a->pack_serial, b->pack_serial);
+      EXPECT_EQ(memcmp(a->vin, b->vin, sizeof(a->vin)), 0);
+      EXPECT_EQ(memcmp(a->software, b->software, sizeof(a->software)), 0);
+    }
+  }
 }
 
 TEST(GbtFraming, SendPduPicksFrameOrTransport) {

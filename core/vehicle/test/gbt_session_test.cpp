@@ -586,6 +586,50 @@ TEST_F(GbtSessionTest, CorruptedAndForeignFramesAreCountedAndIgnored) {
   EXPECT_EQ(session.phase(), GbtPhase::kCharging);
 }
 
+TEST_F(GbtSessionTest, FramesDecodedInPlaceAreCheckedLikeAnyMessage) {
+  ToCharging();
+  const uint32_t decoded = session.decode_stats().decoded;
+  const uint32_t ignored = session.counters().ignored;
+  gbt::Pdu bcl = *gbt::EncodeBcl(gbt::Bcl{45, 12, gbt::ChargeMode::kConstantCurrent});
+  // A corrupt mode byte and a voltage above 750 V: out of range, the demand stays.
+  const vehicle::Demand before = session.demand();
+  can::Frame bad_mode = j1939::MakeFrame(6, bcl.pgn, bcl.source, bcl.destination, bcl.data, 5);
+  bad_mode.data[4] = 0x07;
+  session.OnFrame(bad_mode, now);
+  can::Frame bad_voltage = j1939::MakeFrame(6, bcl.pgn, bcl.source, bcl.destination, bcl.data, 5);
+  bad_voltage.data[0] = 0x4D;
+  bad_voltage.data[1] = 0x1D;
+  session.OnFrame(bad_voltage, now);
+  EXPECT_EQ(session.decode_stats().out_of_range, 2u);
+  EXPECT_NEAR(session.demand().voltage_v, before.voltage_v, 0.01f);
+  // Not J1939 data frames: a remote frame, the reserved EDP bit, a DLC above 8.
+  can::Frame remote = j1939::MakeFrame(6, bcl.pgn, bcl.source, bcl.destination, bcl.data, 5);
+  remote.remote = true;
+  session.OnFrame(remote, now);
+  can::Frame edp = j1939::MakeFrame(6, bcl.pgn, bcl.source, bcl.destination, bcl.data, 5);
+  edp.id |= 1u << 25;
+  session.OnFrame(edp, now);
+  can::Frame long_dlc = j1939::MakeFrame(6, bcl.pgn, bcl.source, bcl.destination, bcl.data, 5);
+  long_dlc.dlc = 9;
+  session.OnFrame(long_dlc, now);
+  EXPECT_EQ(session.counters().ignored, ignored + 3);
+  EXPECT_EQ(session.decode_stats().decoded, decoded);
+  // A good BCL, padded to 8 bytes as real BMSs send it, is taken.
+  can::Frame good = j1939::MakeFrame(6, bcl.pgn, bcl.source, bcl.destination, bcl.data, 8);
+  session.OnFrame(good, now);
+  EXPECT_EQ(session.decode_stats().decoded, decoded + 1);
+  EXPECT_NEAR(session.demand().voltage_v, 45.0f, 0.01f);
+  EXPECT_NEAR(session.demand().current_a, 12.0f, 0.01f);
+  // A multi-packet message longer than any GB/T message we decode (BMV, 64 bytes) is ignored.
+  const uint32_t reassembled = session.transport_counters().messages_received;
+  std::vector<uint8_t> bmv(64, 0x11);
+  ASSERT_TRUE(bms_tp.Send(gbt::kPgnBmv, gbt::kChargerAddress, bmv.data(), 64, now).ok());
+  Pump();
+  EXPECT_EQ(session.transport_counters().messages_received, reassembled + 1);
+  EXPECT_EQ(session.counters().ignored, ignored + 4);
+  EXPECT_EQ(session.phase(), GbtPhase::kCharging);
+}
+
 TEST_F(GbtSessionTest, MessagesOutOfPhaseAreCountedNotActedOn) {
   session.Start(now);
   Bms(gbt::EncodeBcl(gbt::Bcl{57, 30, gbt::ChargeMode::kConstantCurrent}), Msg::kBcl);

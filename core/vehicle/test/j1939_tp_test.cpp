@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "evc/testing/fake_can_bus.hpp"
@@ -445,6 +446,78 @@ TEST_F(TpSend, BroadcastIsPacedByPoll) {
   ASSERT_EQ(bus.sent.size(), 3u);
   EXPECT_FALSE(tp.sending());
   EXPECT_EQ(tp.counters().messages_sent, 1u);
+}
+
+TEST(TpReassembly, LargestMessageReassemblesExactlyWithItsLastPacketCut) {
+  // 256 bytes: 36 full packets and a last one with 4 data bytes, sent once cut after its data
+  // and once padded; the packets before carry garbage in no byte.
+  const auto msg = Pattern(kMaxTpMessageSize);
+  const uint8_t packets = static_cast<uint8_t>((kMaxTpMessageSize + 6) / 7);
+  for (uint8_t last_dlc : {uint8_t{1 + kMaxTpMessageSize - (packets - 1) * 7}, uint8_t{8}}) {
+    FakeCanBus bus;
+    Transport tp(kCharger, bus);
+    ASSERT_EQ(tp.OnFrame(Rts(kMaxTpMessageSize, packets), 0), TpRx::kConsumed);
+    for (uint8_t seq = 1; seq < packets; ++seq) {
+      ASSERT_EQ(tp.OnFrame(Dt(msg, seq), 0), TpRx::kConsumed);
+    }
+    ASSERT_EQ(tp.OnFrame(Dt(msg, packets, last_dlc), 0), TpRx::kMessage);
+    EXPECT_EQ(tp.received().size, kMaxTpMessageSize);
+    EXPECT_EQ(std::vector<uint8_t>(tp.received().data, tp.received().data + kMaxTpMessageSize),
+              msg);
+  }
+}
+
+// The id-taking OnFrame is the frame-taking one minus the parse: same answers, same counters,
+// same frames sent, for TP traffic, broken TP frames and everything else.
+TEST(TpReassembly, OnFrameWithAParsedIdAnswersLikeOnFrame) {
+  const auto msg = Pattern(20);
+  can::Frame standard;
+  standard.id = 0x123;
+  can::Frame remote = Rts(20, 3);
+  remote.remote = true;
+  uint8_t bcl[5] = {1, 2, 3, 4, 5};
+  const std::vector<can::Frame> frames = {
+      Rts(20, 3),
+      Dt(msg, 1),
+      MakeFrame(6, 0x1000, kBms, kCharger, bcl, 5),  // not TP
+      Dt(msg, 3),                                    // out of sequence: abort
+      standard,
+      remote,
+      Rts(20, 3),
+      Dt(msg, 1),
+      Dt(msg, 2, 3),  // too short
+      Dt(msg, 2),
+      Dt(msg, 3),
+      Cm(kBms, 0x20, {kCmRts, 20, 0, 3, 0xFF, 0, 2, 0}),  // for another node
+      Cm(kBms, kCharger, {0x42, 0, 0, 0, 0, 0, 0, 0}),    // unknown control byte
+      Cm(kBms, kGlobalAddress, {kCmBam, 20, 0, 3, 0xFF, 0, 2, 0}),
+      Dt(msg, 1, 8, kBms, kGlobalAddress),
+      Dt(msg, 2, 8, kBms, kGlobalAddress),
+      Dt(msg, 3, 8, kBms, kGlobalAddress),
+  };
+  FakeCanBus bus_a, bus_b;
+  Transport a(kCharger, bus_a), b(kCharger, bus_b);
+  int messages = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    SCOPED_TRACE(i);
+    const TpRx ra = a.OnFrame(frames[i], 0);
+    Id id;
+    const TpRx rb = ParseId(frames[i], &id) ? b.OnFrame(id, frames[i], 0) : TpRx::kNotTransport;
+    EXPECT_EQ(ra, rb);
+    if (ra == TpRx::kMessage) {
+      ++messages;
+      EXPECT_EQ(a.received().pgn, b.received().pgn);
+      EXPECT_EQ(a.received().size, b.received().size);
+      EXPECT_EQ(memcmp(a.received().data, b.received().data, a.received().size), 0);
+    }
+  }
+  EXPECT_EQ(messages, 2);
+  EXPECT_EQ(memcmp(&a.counters(), &b.counters(), sizeof(TpCounters)), 0);
+  ASSERT_EQ(bus_a.sent.size(), bus_b.sent.size());
+  for (size_t i = 0; i < bus_a.sent.size(); ++i) {
+    EXPECT_EQ(bus_a.sent[i].id, bus_b.sent[i].id);
+    EXPECT_EQ(memcmp(bus_a.sent[i].data, bus_b.sent[i].data, 8), 0);
+  }
 }
 
 // Two transports wired back to back: what one sends the other receives.

@@ -32,6 +32,7 @@
 #include "evc/can/frame.hpp"
 #include "evc/common/status.hpp"
 #include "evc/vehicle/j1939_tp.hpp"
+#include "evc/vehicle/timing.hpp"
 
 namespace evc::vehicle::gbt {
 
@@ -73,9 +74,73 @@ struct MessageSpec {
   uint32_t period_ms;
   Direction direction;
 };
-const MessageSpec& Spec(Msg m);
-// The spec of a GB/T PGN, or nullptr (BMV/BMT/BSP and DM messages are not in the table).
-const MessageSpec* FindSpec(uint32_t pgn);
+
+// The table: one entry per message, in Msg order [R][W][Y].
+inline constexpr MessageSpec kMessageSpecs[] = {
+    {Msg::kChm, "CHM", 0x2600, 6, 3, 3, kPeriodChmMs, Direction::kChargerToBms},
+    {Msg::kBhm, "BHM", 0x2700, 6, 2, 2, kPeriodBhmMs, Direction::kBmsToCharger},
+    {Msg::kCrm, "CRM", 0x0100, 6, 8, 8, kPeriodCrmMs, Direction::kChargerToBms},
+    {Msg::kBrm, "BRM", 0x0200, 7, 8, 49, kPeriodBrmMs, Direction::kBmsToCharger},
+    {Msg::kBcp, "BCP", 0x0600, 7, 13, 13, kPeriodBcpMs, Direction::kBmsToCharger},
+    {Msg::kCts, "CTS", 0x0700, 6, 7, 7, kPeriodCtsMs, Direction::kChargerToBms},
+    {Msg::kCml, "CML", 0x0800, 6, 6, 8, kPeriodCmlMs, Direction::kChargerToBms},
+    {Msg::kBro, "BRO", 0x0900, 4, 1, 1, kPeriodBroMs, Direction::kBmsToCharger},
+    {Msg::kCro, "CRO", 0x0A00, 4, 1, 1, kPeriodCroMs, Direction::kChargerToBms},
+    {Msg::kBcl, "BCL", 0x1000, 6, 5, 5, kPeriodBclMs, Direction::kBmsToCharger},
+    {Msg::kBcs, "BCS", 0x1100, 7, 9, 9, kPeriodBcsMs, Direction::kBmsToCharger},
+    {Msg::kCcs, "CCS", 0x1200, 6, 6, 8, kPeriodCcsMs, Direction::kChargerToBms},
+    {Msg::kBsm, "BSM", 0x1300, 6, 7, 7, kPeriodBsmMs, Direction::kBmsToCharger},
+    {Msg::kBst, "BST", 0x1900, 4, 4, 4, kPeriodBstMs, Direction::kBmsToCharger},
+    {Msg::kCst, "CST", 0x1A00, 4, 4, 4, kPeriodCstMs, Direction::kChargerToBms},
+    {Msg::kBsd, "BSD", 0x1C00, 6, 7, 7, kPeriodBsdMs, Direction::kBmsToCharger},
+    {Msg::kCsd, "CSD", 0x1D00, 6, 8, 8, kPeriodCsdMs, Direction::kChargerToBms},
+    {Msg::kBem, "BEM", 0x1E00, 2, 4, 4, kPeriodBemMs, Direction::kBmsToCharger},
+    {Msg::kCem, "CEM", 0x1F00, 2, 4, 4, kPeriodCemMs, Direction::kChargerToBms},
+};
+static_assert(sizeof(kMessageSpecs) / sizeof(kMessageSpecs[0]) == static_cast<size_t>(Msg::kCount),
+              "one spec per message");
+
+constexpr const MessageSpec& Spec(Msg m) {
+  return kMessageSpecs[static_cast<size_t>(m)];
+}
+
+// FindSpec's index: for each PDU format (PF, bits 8..15 of a PGN) the kMessageSpecs entry with
+// that PF, or kNoSpec. Built at compile time; the build fails unless every GB/T PGN is a PDU1
+// PGN (PF < 240, DP and low byte zero) with a PF of its own, and the table is in Msg order.
+constexpr uint8_t kNoSpec = 0xFF;
+constexpr size_t kPduFormats = 256;
+struct SpecIndex {
+  uint8_t by_pf[kPduFormats] = {};
+  bool ok = true;
+};
+constexpr SpecIndex BuildSpecIndex() {
+  SpecIndex x;
+  for (size_t pf = 0; pf < kPduFormats; ++pf) {
+    x.by_pf[pf] = kNoSpec;
+  }
+  for (size_t i = 0; i < static_cast<size_t>(Msg::kCount); ++i) {
+    const uint32_t pgn = kMessageSpecs[i].pgn;
+    const size_t pf = (pgn >> 8) & 0xFF;
+    if ((pgn & 0xFF) != 0 || pgn > 0xEFFF || x.by_pf[pf] != kNoSpec ||
+        kMessageSpecs[i].msg != static_cast<Msg>(i)) {
+      x.ok = false;
+    }
+    x.by_pf[pf] = static_cast<uint8_t>(i);
+  }
+  return x;
+}
+inline constexpr SpecIndex kSpecIndex = BuildSpecIndex();
+static_assert(kSpecIndex.ok, "GB/T PGNs must be PDU1 PGNs with distinct PDU formats, in Msg order");
+
+// The spec of a GB/T PGN, or nullptr (BMV/BMT/BSP and DM messages are not in the table): one
+// look-up by PF, then a compare of the whole PGN.
+constexpr const MessageSpec* FindSpec(uint32_t pgn) {
+  const uint8_t i = kSpecIndex.by_pf[(pgn >> 8) & 0xFF];
+  if (i == kNoSpec || kMessageSpecs[i].pgn != pgn) {
+    return nullptr;
+  }
+  return &kMessageSpecs[i];
+}
 
 // Other PGNs a BMS may send that the charger ignores (optional cell data, 10 s period) [R].
 constexpr uint32_t kPgnBmv = 0x1500;
@@ -102,10 +167,38 @@ struct Pdu {
   uint8_t length = 0;
   uint8_t data[kMaxPayload] = {};
 };
+// A received message seen in place: the header, and the payload where it already lies (a frame's
+// data or the transport's reassembly buffer). What the decoders read. It refers to that storage
+// and must not outlive it. A Pdu converts to it implicitly (as std::string to std::string_view),
+// so every decoder takes either.
+struct PduView {
+  uint32_t pgn = 0;
+  uint8_t source = 0;
+  uint8_t destination = 0;
+  uint8_t length = 0;             // at most kMaxPayload
+  const uint8_t* data = nullptr;  // `length` bytes
+  PduView() = default;
+  PduView(const Pdu& p)  // NOLINT: implicit on purpose
+      : pgn(p.pgn), source(p.source), destination(p.destination), length(p.length), data(p.data) {}
+};
 // A single frame as a PDU. kInvalidArgument when the frame is not a J1939 data frame.
 Result<Pdu> PduFromFrame(const can::Frame& frame);
+// The same, without a copy: the view refers to frame.data.
+Result<PduView> ViewFrame(const can::Frame& frame);
+// The same for a frame whose id is parsed already (j1939::ParseId(frame, &id) was true).
+inline PduView ViewFrame(const j1939::Id& id, const can::Frame& frame) {
+  PduView v;
+  v.pgn = id.pgn;
+  v.source = id.source;
+  v.destination = id.destination;
+  v.length = frame.dlc;
+  v.data = frame.data;
+  return v;
+}
 // A reassembled TP message as a PDU. kOutOfRange when it is longer than kMaxPayload.
 Result<Pdu> PduFromTp(const j1939::TpMessage& msg);
+// The same, without a copy: the view refers to msg.data.
+Result<PduView> ViewTp(const j1939::TpMessage& msg);
 // Sends a PDU: one frame (DLC = length) up to 8 bytes, else through the transport (RTS/CTS).
 Status SendPdu(const Pdu& pdu, uint8_t priority, can::CanBus& bus, j1939::Transport& tp,
                uint64_t now_ms);
@@ -350,24 +443,24 @@ Result<Pdu> EncodeBem(const Flags& m);
 Result<Pdu> EncodeCem(const Flags& m);
 
 // ---- Decoders (stats may be null) -------------------------------------------------------------
-Result<Chm> DecodeChm(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bhm> DecodeBhm(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Crm> DecodeCrm(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Brm> DecodeBrm(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bcp> DecodeBcp(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Cts> DecodeCts(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Cml> DecodeCml(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bro> DecodeBro(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Cro> DecodeCro(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bcl> DecodeBcl(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bcs> DecodeBcs(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Ccs> DecodeCcs(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bsm> DecodeBsm(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Flags> DecodeBst(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Flags> DecodeCst(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Bsd> DecodeBsd(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Csd> DecodeCsd(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Flags> DecodeBem(const Pdu& p, DecodeStats* stats = nullptr);
-Result<Flags> DecodeCem(const Pdu& p, DecodeStats* stats = nullptr);
+Result<Chm> DecodeChm(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bhm> DecodeBhm(const PduView& p, DecodeStats* stats = nullptr);
+Result<Crm> DecodeCrm(const PduView& p, DecodeStats* stats = nullptr);
+Result<Brm> DecodeBrm(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bcp> DecodeBcp(const PduView& p, DecodeStats* stats = nullptr);
+Result<Cts> DecodeCts(const PduView& p, DecodeStats* stats = nullptr);
+Result<Cml> DecodeCml(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bro> DecodeBro(const PduView& p, DecodeStats* stats = nullptr);
+Result<Cro> DecodeCro(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bcl> DecodeBcl(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bcs> DecodeBcs(const PduView& p, DecodeStats* stats = nullptr);
+Result<Ccs> DecodeCcs(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bsm> DecodeBsm(const PduView& p, DecodeStats* stats = nullptr);
+Result<Flags> DecodeBst(const PduView& p, DecodeStats* stats = nullptr);
+Result<Flags> DecodeCst(const PduView& p, DecodeStats* stats = nullptr);
+Result<Bsd> DecodeBsd(const PduView& p, DecodeStats* stats = nullptr);
+Result<Csd> DecodeCsd(const PduView& p, DecodeStats* stats = nullptr);
+Result<Flags> DecodeBem(const PduView& p, DecodeStats* stats = nullptr);
+Result<Flags> DecodeCem(const PduView& p, DecodeStats* stats = nullptr);
 
 }  // namespace evc::vehicle::gbt

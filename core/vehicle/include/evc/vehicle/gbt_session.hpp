@@ -181,7 +181,7 @@ class GbtSession final : public can::FrameHandler {
   static constexpr uint64_t kNever = ~0ULL;
 
   void Enter(GbtPhase p, uint64_t now_ms);
-  void HandlePdu(const gbt::Pdu& pdu, uint64_t now_ms);
+  void HandlePdu(const gbt::PduView& pdu, uint64_t now_ms);
   void OnBcp(const gbt::Bcp& m, uint64_t now_ms);
   void OnBcl(const gbt::Bcl& m);
   void StopWith(StopCause cause, uint32_t cst_reasons, uint64_t now_ms);

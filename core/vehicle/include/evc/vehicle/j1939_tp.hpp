@@ -74,9 +74,32 @@ struct Id {
 };
 // Builds the 29-bit id. The caller passes a valid priority (0..7) and an 18-bit PGN.
 uint32_t MakeId(uint8_t priority, uint32_t pgn, uint8_t source, uint8_t destination);
+constexpr uint32_t kPduFormatLimit = 240;  // PF below: PDU1 (destination-specific)
 // Parses an extended data frame's id. False for standard or remote frames, for the reserved EDP
-// bit set, or for a PDU1 PGN with a non-zero low byte (impossible by construction).
-bool ParseId(const can::Frame& frame, Id* out);
+// bit set, or for a PDU1 PGN with a non-zero low byte (impossible by construction). Inline: every
+// received frame goes through it.
+inline bool ParseId(const can::Frame& frame, Id* out) {
+  if (!frame.extended || frame.remote || !frame.Valid()) {
+    return false;
+  }
+  const uint32_t id = frame.id;
+  if ((id >> 25) & 0x1) {  // EDP: reserved in J1939, always 0
+    return false;
+  }
+  const uint32_t dp = (id >> 24) & 0x1;
+  const uint32_t pf = (id >> 16) & 0xFF;
+  const uint32_t ps = (id >> 8) & 0xFF;
+  out->priority = static_cast<uint8_t>((id >> 26) & 0x7);
+  out->source = static_cast<uint8_t>(id & 0xFF);
+  if (pf < kPduFormatLimit) {
+    out->pgn = (dp << 16) | (pf << 8);
+    out->destination = static_cast<uint8_t>(ps);
+  } else {
+    out->pgn = (dp << 16) | (pf << 8) | ps;
+    out->destination = kGlobalAddress;
+  }
+  return true;
+}
 // A frame with a J1939 id and data (dlc = len, at most 8).
 can::Frame MakeFrame(uint8_t priority, uint32_t pgn, uint8_t source, uint8_t destination,
                      const uint8_t* data, uint8_t len);
@@ -122,6 +145,10 @@ class Transport {
 
   // Feeds one received frame. On kMessage, received() holds the message until the next call.
   TpRx OnFrame(const can::Frame& frame, uint64_t now_ms);
+  // The same for a frame whose id the caller has parsed already (ParseId(frame, &id) was true),
+  // so a caller that needs the id itself parses it once. A PGN other than TP.CM / TP.DT is
+  // kNotTransport at once.
+  TpRx OnFrame(const Id& id, const can::Frame& frame, uint64_t now_ms);
   const TpMessage& received() const { return received_; }
 
   // Runs the timers (T1..T4) and paces BAM sending. Call every control tick.
@@ -143,6 +170,10 @@ class Transport {
   const TpCounters& counters() const { return counters_; }
 
  private:
+  // A reassembly buffer holds whole packets, so every TP.DT copies its 7 bytes at once (the
+  // bytes past the message size are never handed out).
+  static constexpr size_t kRxBufferSize =
+      (kMaxTpMessageSize + kTpBytesPerPacket - 1) / kTpBytesPerPacket * kTpBytesPerPacket;
   struct RxSession {
     bool active = false;
     uint8_t source = 0;
@@ -153,7 +184,7 @@ class Transport {
     uint8_t window_last = 0;  // last packet of the current CTS window (connection mode)
     uint8_t max_per_cts = kNoPacketLimit;
     uint64_t deadline_ms = 0;
-    uint8_t data[kMaxTpMessageSize] = {};
+    uint8_t data[kRxBufferSize] = {};
   };
   enum class TxState : uint8_t { kIdle, kWaitCts, kWaitEndOfMsgAck, kBam };
   struct TxSession {
