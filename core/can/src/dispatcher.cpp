@@ -9,7 +9,14 @@ Status Dispatcher::AddRoute(Channel channel, const IdFilter& filter, FrameHandle
   if (route_count_ >= kMaxRoutes) {
     return Errc::kResourceExhausted;
   }
-  routes_[route_count_++] = Route{channel, filter, handler};
+  const uint32_t fixed = filter.match & filter.mask;  // the id bits the filter insists on
+  Route r;
+  r.channel = channel;
+  r.key = (fixed & kMaxExtendedId) | (filter.extended ? kKeyExtended : 0) |
+          ((fixed & ~kMaxExtendedId) != 0 ? kKeyNever : 0);
+  r.key_mask = (filter.mask & kMaxExtendedId) | kKeyExtended | kKeyNever;
+  r.handler = handler;
+  routes_[route_count_++] = r;
   return OkStatus();
 }
 
@@ -18,13 +25,16 @@ void Dispatcher::Dispatch(const Frame& frame, uint64_t now_ms) {
     ++counters_.invalid;
     return;
   }
-  for (size_t i = 0; i < route_count_; ++i) {
-    const Route& r = routes_[i];
-    if (r.filter.Matches(frame)) {
-      ++counters_.routed;
-      ++routed_per_channel_[Index(r.channel)];
-      r.handler->OnFrame(frame, now_ms);
-      return;
+  if (!frame.remote) {                // a remote frame matches no filter
+    const uint32_t key = Key(frame);  // a valid frame's id fits in bits 0..28
+    for (size_t i = 0; i < route_count_; ++i) {
+      const Route& r = routes_[i];
+      if (((key ^ r.key) & r.key_mask) == 0) {  // IdFilter::Matches for a valid frame
+        ++counters_.routed;
+        ++routed_per_channel_[Index(r.channel)];
+        r.handler->OnFrame(frame, now_ms);
+        return;
+      }
     }
   }
   ++counters_.unmatched;

@@ -49,6 +49,56 @@ TEST(DispatcherTest, RoutesEachFrameToTheMatchingChannelOnce) {
   EXPECT_EQ(d.routed(Channel::kVehicle), 1u);
 }
 
+// The Dispatcher folds each filter into a masked compare of its own; for every valid frame it
+// must route exactly where IdFilter::Matches says, remote and standard frames included.
+TEST(DispatcherTest, RoutesExactlyWhereTheFilterMatches) {
+  const IdFilter filters[] = {
+      kPowerFilter,
+      kVehicleFilter,
+      {0, 0, true},                       // every extended frame
+      {0, 0, false},                      // every standard frame
+      {0x123, 0x7FF, false},              // one standard id
+      {0x123, 0x7F0, false},              // a standard block
+      {0x18FF50E5u, 0x1FFFFFFFu, true},   // one extended id
+      {0x00FF0000u, 0x00FF0000u, true},   // a PDU format
+      {0xE0000000u, 0xE0000000u, true},   // match bits above 28: matches nothing
+      {0xFFFFFFFFu, 0x1FFFFFFFu, true},   // bits above 28 in match only: not compared
+      {0x40000000u, 0x40000000u, false},  // a standard filter that can match nothing
+      {0x00000800u, 0x00000800u, false},  // bit 11 set: beyond any standard id
+      {0x1FFFFFFFu, 0xFFFFFFFFu, true},   // mask above 28 with match 0 there: compared, ok
+  };
+  const uint32_t ids[] = {0,          0x123,      0x12F,       0x7FF,      0x800,
+                          0x0283F001, 0x1826F456, 0x182756F4,  0x18FF50E5, 0x00FF0000,
+                          0x1FFFFFFF, 0x1F000000, 0x10000000u, 0x0000F000};
+  int routed = 0;
+  for (const IdFilter& filter : filters) {
+    for (uint32_t id : ids) {
+      for (bool extended : {false, true}) {
+        for (bool remote : {false, true}) {
+          Frame f = Ext(id);
+          f.extended = extended;
+          f.remote = remote;
+          if (!f.Valid()) {
+            continue;  // counted as invalid before any route (tested below)
+          }
+          testing::FakeCanBus bus;
+          Dispatcher d(bus);
+          Recorder r;
+          ASSERT_TRUE(d.AddRoute(Channel::kVehicle, filter, &r).ok());
+          d.Dispatch(f, 0);
+          const bool expected = filter.Matches(f);
+          EXPECT_EQ(r.ids.size(), expected ? 1u : 0u)
+              << std::hex << "filter " << filter.match << "/" << filter.mask << " ext "
+              << filter.extended << " frame " << id << " ext " << extended << " rtr " << remote;
+          EXPECT_EQ(d.counters().unmatched, expected ? 0u : 1u);
+          routed += expected ? 1 : 0;
+        }
+      }
+    }
+  }
+  EXPECT_GT(routed, 20);  // the table exercises both outcomes
+}
+
 TEST(DispatcherTest, FirstMatchingRouteWins) {
   testing::FakeCanBus bus;
   Dispatcher d(bus);

@@ -47,11 +47,19 @@ class Dispatcher {
   size_t route_count() const { return route_count_; }
 
  private:
+  // A route's filter folded into one masked compare of a frame key (Key()): the id in bits
+  // 0..28, the format in bit 31. A filter whose match bits above 28 can never equal a valid id
+  // gets bit 30 in `key` (a frame key never has it), so it matches nothing, as
+  // IdFilter::Matches. Remote frames match no filter and never reach the compare.
+  static constexpr uint32_t kKeyExtended = 1u << 31;
+  static constexpr uint32_t kKeyNever = 1u << 30;
   struct Route {
     Channel channel = Channel::kPowerModule;
-    IdFilter filter;
+    uint32_t key = 0;
+    uint32_t key_mask = 0;
     FrameHandler* handler = nullptr;
   };
+  static uint32_t Key(const Frame& f) { return f.id | (f.extended ? kKeyExtended : 0); }
   static size_t Index(Channel c) { return static_cast<size_t>(c); }
 
   CanBus& bus_;
