@@ -1,6 +1,5 @@
 #include "evc/common/clock.hpp"
 
-
 #include "evc/common/timing.hpp"
 
 namespace evc {
