@@ -1,15 +1,14 @@
 #include "evc/ocpp/tx_data_log.hpp"
 
-#include "evc/storage/record.hpp"
-
 namespace evc::ocpp {
 
 namespace {
 constexpr const char* kTag = "txdata";
 
-bool Valid(const TxDataEntry& e) {
-  if (e.local_tx == 0 || e.seq == 0 || e.count > kMaxTxDataValues ||
-      e.context > ReadingContext::kTrigger) {
+// What Append accepts and Load keeps: the same rule on both sides, so nothing written can be
+// refused as corrupt at the next boot (SlotRecords checks the sequence number itself).
+bool WellFormed(const TxDataEntry& e) {
+  if (e.local_tx == 0 || e.count > kMaxTxDataValues || e.context > ReadingContext::kTrigger) {
     return false;
   }
   for (uint8_t i = 0; i < e.count; ++i) {
@@ -22,7 +21,8 @@ bool Valid(const TxDataEntry& e) {
 }  // namespace
 
 Status TxDataLog::Load() {
-  records_.Load(Valid);
+  records_.Load(WellFormed);
+
   return OkStatus();
 }
 
@@ -64,9 +64,10 @@ bool TxDataLog::ThinTx(uint32_t local_tx, bool appending, int64_t next_ms) {
 }
 
 Status TxDataLog::Append(TxDataEntry e) {
-  if (e.local_tx == 0 || e.count > kMaxTxDataValues) {
+  if (!WellFormed(e)) {
     return Errc::kInvalidArgument;
   }
+
   if (CountFor(e.local_tx) >= kMaxTxDataEntriesPerTx &&
       !ThinTx(e.local_tx, /*appending=*/true, e.timestamp_ms)) {
     ++refused_;

@@ -176,6 +176,14 @@ TEST_F(TxDataLogTest, InvalidEntriesAreRejected) {
   TxDataEntry e = Entry(1, kT0, 1);
   e.count = kMaxTxDataValues + 1;
   EXPECT_EQ(Errc::kInvalidArgument, l.Append(e).code());
+  // What the next boot would refuse as corrupt is refused now.
+  TxDataEntry unknown = Entry(1, kT0, 1);
+  unknown.measurands[0] = static_cast<Measurand>(kMeasurandCount);
+  EXPECT_EQ(Errc::kInvalidArgument, l.Append(unknown).code());
+  TxDataEntry bad_context = Entry(1, kT0, 1);
+  bad_context.context = static_cast<ReadingContext>(200);
+  EXPECT_EQ(Errc::kInvalidArgument, l.Append(bad_context).code());
+
   EXPECT_EQ(0u, l.size());
   EXPECT_TRUE(kv_.data.empty());
 }

@@ -56,7 +56,9 @@ class TxDataLog {
   // Reads every slot, in sequence order; corrupt records are erased and counted.
   Status Load();
   // Persists the entry before returning (thinning as above). kInvalidArgument for an entry
-  // without a transaction or with more than kMaxTxDataValues values; kResourceExhausted when
+  // without a transaction, with more than kMaxTxDataValues values, or with a measurand or
+  // context this build does not know (what Load would refuse); kResourceExhausted when
+
   // refused; the KvStore's error when the write fails (nothing changes then).
   Status Append(TxDataEntry e);
   // Erases every entry of `local_tx` (its StopTransaction was delivered or given up on).
