@@ -10,12 +10,17 @@ constexpr const char* kMapKey = "txidmap";
 constexpr uint8_t kMapVersion = 1;
 }  // namespace
 
+namespace {
+// What Push accepts and Load keeps: one rule, so nothing written is refused at the next boot.
+bool WellFormed(const TxMessage& m) {
+  return m.sample_count <= kMaxSamplesPerMessage &&
+         (m.kind == TxMessageKind::kStart || m.kind == TxMessageKind::kMeterValues ||
+          m.kind == TxMessageKind::kStop);
+}
+}  // namespace
+
 Status TxQueue::Load() {
-  records_.Load([](const TxMessage& m) {
-    return m.sample_count <= kMaxSamplesPerMessage &&
-           (m.kind == TxMessageKind::kStart || m.kind == TxMessageKind::kMeterValues ||
-            m.kind == TxMessageKind::kStop);
-  });
+  records_.Load(WellFormed);
   if (size() > 0) {
     EVC_LOGI(log_, kTag, "%u queued transaction message(s) restored",
              static_cast<unsigned>(size()));
@@ -24,6 +29,9 @@ Status TxQueue::Load() {
 }
 
 Status TxQueue::Push(TxMessage msg) {
+  if (!WellFormed(msg)) {
+    return Errc::kInvalidArgument;
+  }
   switch (msg.kind) {
     case TxMessageKind::kStart:
       if (size() + kStartStopReserve > kTxQueueCapacity) {

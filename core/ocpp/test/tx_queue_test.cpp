@@ -127,6 +127,18 @@ TEST_F(TxQueueTest, FailingStoreMeansNotQueued) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST_F(TxQueueTest, MalformedMessageIsRefusedNotWritten) {
+  TxQueue q(kv_, log_);
+  TxMessage too_many = Msg(TxMessageKind::kMeterValues, 1);
+  too_many.sample_count = kMaxSamplesPerMessage + 1;
+  EXPECT_EQ(Errc::kInvalidArgument, q.Push(too_many).code());
+  TxMessage unknown_kind = Msg(TxMessageKind::kStart, 1);
+  unknown_kind.kind = static_cast<TxMessageKind>(9);
+  EXPECT_EQ(Errc::kInvalidArgument, q.Push(unknown_kind).code());
+  EXPECT_TRUE(q.empty());
+  EXPECT_TRUE(kv_.data.empty());
+}
+
 TEST_F(TxQueueTest, IdMapPersistsAndAbandonedIsDistinct) {
   {
     TxIdMap m(kv_, log_);

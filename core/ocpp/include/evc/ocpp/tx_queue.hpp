@@ -75,7 +75,9 @@ class TxQueue {
   // Reads every slot; corrupt records are erased and counted, never fatal.
   Status Load();
   // Persists the message before returning. Applies the overflow policy above; kResourceExhausted
-  // when it refuses the message (then nothing is persisted).
+  // when it refuses the message, kInvalidArgument for an unknown kind or too many samples (what
+  // Load would refuse); nothing is persisted then.
+
   Status Push(TxMessage msg);
   const TxMessage* Front() const { return empty() ? nullptr : &records_.at(0); }
   Status PopFront();
