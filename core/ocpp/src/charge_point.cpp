@@ -623,9 +623,6 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
     }
   }
   const int64_t stamp = StampFor(m.timestamp_ms);
-  auto write_samples = [&](json::Writer& w) {
-    WriteSampledValues(w, m.samples, m.sample_count, m.meter_wh);
-  };
   Status s;
   const char* action = "";
   switch (m.kind) {
@@ -650,7 +647,7 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
             .BeginArray()
             .BeginObject();
         WriteTimestamp(w, "timestamp", stamp);
-        write_samples(w);
+        WriteSampledValues(w, m.samples, m.sample_count, m.meter_wh);
         w.EndObject().EndArray().EndObject();
       });
       break;
@@ -687,7 +684,7 @@ bool ChargePoint::SendTxMessage(uint64_t now) {
           if (m.sample_count > 0) {
             w.BeginObject();
             WriteTimestamp(w, "timestamp", stamp);
-            write_samples(w);
+            WriteSampledValues(w, m.samples, m.sample_count, m.meter_wh);
             w.EndObject();
           }
           w.EndArray();
